@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: (MIT OR GPL-2.0) */
+/* Every map the XDP program uses, each declared once (types: xtcp/maps.h). */
+#ifndef XTCP_MAPS_BPF_H
+#define XTCP_MAPS_BPF_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "xtcp/maps.h"
+
+/* Local ports xtcpd listens on; written by the daemon. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XT_MAX_LISTEN);
+	__type(key, __u16);
+	__type(value, struct xt_listen_val);
+} listen_ports SEC(".maps");
+
+/* Run-time settings written by the daemon (one entry). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xt_ctl);
+} ctl SEC(".maps");
+
+/* The AF_XDP socket of each RX queue. */
+struct {
+	__uint(type, BPF_MAP_TYPE_XSKMAP);
+	__uint(max_entries, XT_MAX_QUEUES);
+	__type(key, __u32);
+	__type(value, __u32);
+} xsks SEC(".maps");
+
+/* A counter per verdict, per CPU (one entry). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xt_xdp_stats);
+} stats SEC(".maps");
+
+#endif /* XTCP_MAPS_BPF_H */

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The contract between the XDP program and xtcpd: the key and value types
+ * of every map they share, and the names those maps are pinned under.
+ *
+ * The maps carry BTF, so `bpftool map dump pinned /sys/fs/bpf/xtcp/IF/NAME`
+ * prints these structs field by field. Layouts are checked below so that a
+ * change on one side cannot silently disagree with the other.
+ */
+#ifndef XTCP_MAPS_H
+#define XTCP_MAPS_H
+
+#include <linux/types.h>
+#include "xtcp/state.h"
+
+/* Where xtcpd pins its maps: XT_PIN_ROOT "/" ifname "/" map name. */
+#define XT_PIN_ROOT		"/sys/fs/bpf/xtcp"
+
+/* Capacities; override with -D at build time. */
+#ifndef XT_MAX_QUEUES
+#define XT_MAX_QUEUES		64
+#endif
+#ifndef XT_MAX_LISTEN
+#define XT_MAX_LISTEN		256
+#endif
+#ifndef XT_MAX_CONNS
+#define XT_MAX_CONNS		65536
+#endif
+
+/* listen_ports: key is the local TCP port in host order. */
+struct xt_listen_val {
+	__u32 service;			/* xtcpd's service index, for show */
+};
+
+/*
+ * ctl: one entry of run-time settings the daemon may change while the
+ * program runs.
+ */
+struct xt_ctl {
+	__u16 eph_lo;			/* local ports of xtcpd's active opens, */
+	__u16 eph_hi;			/* inclusive, host order; 0,0 = none */
+	__u32 flags;			/* reserved, zero */
+};
+
+/*
+ * conns: one entry per connection xtcpd holds, from before its first
+ * segment leaves until it is CLOSED (see DESIGN.md, the invariant).
+ * Addresses in network order, ports in host order, so that bpftool's dump
+ * reads as a tuple.
+ */
+struct xt_conn_key {
+	__u8 laddr[4];
+	__u8 raddr[4];
+	__u16 lport;
+	__u16 rport;
+};
+
+struct xt_conn_val {
+	__u32 slot;			/* index into conn_win */
+	enum xt_tcp_state state;
+};
+
+/* conn_win: BPF_F_MMAPABLE array written by xtcpd without syscalls. */
+struct xt_conn_win {
+	__u32 rcv_nxt;
+	__u32 rcv_wnd;			/* already scaled, in bytes */
+};
+
+/*
+ * stats: a per-CPU array of one entry, a counter per XDP verdict. Keep the
+ * names in step with xtcpctl's table (user/ctl/stats.c).
+ */
+struct xt_xdp_stats {
+	__u64 rx_frames;		/* every frame the program saw */
+	__u64 pass_not_ipv4;		/* ARP, IPv6, anything not IPv4 */
+	__u64 pass_not_tcp;		/* ICMP, UDP, ... */
+	__u64 pass_fragment;		/* IPv4 fragments: the kernel reassembles */
+	__u64 pass_malformed_ip;	/* bad IPv4 header: the kernel drops it */
+	__u64 pass_unowned;		/* TCP to a port xtcp does not own */
+	__u64 drop_malformed_tcp;	/* owned port, but a broken TCP header */
+	__u64 redirect;			/* sent to an AF_XDP socket */
+	__u64 drop_no_socket;		/* owned, but no socket on this queue */
+};
+
+#define XT_STATS_FIELD_COUNT	9
+
+#ifndef __bpf__
+_Static_assert(sizeof(struct xt_listen_val) == 4, "listen_val layout");
+_Static_assert(sizeof(struct xt_ctl) == 8, "ctl layout");
+_Static_assert(sizeof(struct xt_conn_key) == 12, "conn_key layout");
+_Static_assert(sizeof(struct xt_conn_val) == 8, "conn_val layout");
+_Static_assert(sizeof(struct xt_conn_win) == 8, "conn_win layout");
+_Static_assert(sizeof(struct xt_xdp_stats) == XT_STATS_FIELD_COUNT * 8,
+	       "xdp_stats layout");
+#endif
+
+#endif /* XTCP_MAPS_H */
