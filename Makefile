@@ -123,7 +123,7 @@ test-unit: $(UNIT_BIN)
 	$(Q)$(UNIT_BIN) --jobs=2
 
 test-bpf: $(BPFT_BIN) $(BPF_OBJS)
-	$(Q)XTCP_BPF_OBJ=$(BUILD)/bpf/xtcp.bpf.o $(BPFT_BIN) --jobs=1
+	$(Q)$(BPFT_BIN) --jobs=1
 
 test-integration: $(XTCPD) $(XTCPCTL) $(BPF_OBJS)
 	$(Q)tests/integration/run.sh

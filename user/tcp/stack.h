@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The TCP engine as a worker drives it. One stack per worker thread; it
+ * does no I/O and reads no clock: the worker hands it received segments
+ * and the time, and it hands back segments to send through the sink.
+ */
+#ifndef XTCP_STACK_H
+#define XTCP_STACK_H
+
+#include <stdint.h>
+#include "wire/codec.h"
+#include "xtcp/siphash.h"
+#include "xtcp/xtcp.h"
+
+struct xt_stack_cfg {
+	uint32_t laddr;			/* network order */
+	uint8_t lmac[6];
+	uint32_t mtu;			/* MSS we announce = mtu - 40 */
+	uint16_t eph_lo, eph_hi;	/* ports for active opens, inclusive */
+	uint32_t max_conns;		/* live connections, all states */
+	uint32_t max_half_open;		/* SYN_RCVD connections */
+	uint32_t sndbuf, rcvbuf;	/* bytes per connection */
+	uint32_t reasm_limit;		/* out-of-order bytes per connection */
+	uint32_t msl_ms;		/* TIME_WAIT lasts 2 * msl_ms */
+	uint32_t rto_min_ms, rto_max_ms, rto_initial_ms;
+	uint32_t max_retries;		/* data retransmissions before giving up */
+	uint32_t syn_retries;		/* SYN and SYN-ACK retransmissions */
+	uint32_t delack_ms;		/* delayed ACK bound */
+	uint32_t keepalive_idle_ms;	/* 0: keepalive off */
+	uint32_t keepalive_intvl_ms;
+	uint32_t keepalive_count;
+	uint32_t challenge_acks_per_s;	/* RFC 5961 §7 rate limit */
+	struct xt_siphash_key secret;	/* ISNs (RFC 6528), table hashing */
+};
+
+/* Fills cfg with the defaults RFC 9293, 6298 and 1122 suggest. */
+void xt_stack_cfg_default(struct xt_stack_cfg *cfg);
+
+/* Where outgoing segments go: the worker's AF_XDP port, or a test. */
+struct xt_tx_sink {
+	int (*emit)(void *ctx, const struct xt_seg_out *seg);
+	void *ctx;
+};
+
+struct xt_stack_stats {
+	uint64_t segs_in, segs_out;
+	uint64_t active_opens, passive_opens;
+	uint64_t resets_sent, resets_received;
+	uint64_t retransmits, fast_retransmits, timeouts;
+	uint64_t challenge_acks, paws_drops, bad_acks;
+	uint64_t backlog_drops, conn_limit_drops;
+	uint64_t keepalive_drops, ooo_segments;
+	uint64_t state_enter[16];	/* indexed by enum xt_tcp_state */
+};
+
+struct xt_stack *xt_stack_new(const struct xt_stack_cfg *cfg,
+			      const struct xt_tx_sink *sink, uint64_t now_ms);
+/* Resets every live connection, then frees; NULL is fine. */
+void xt_stack_free(struct xt_stack *st, uint64_t now_ms);
+
+/* One received segment, addressed to this stack (the caller checked). */
+void xt_stack_input(struct xt_stack *st, const struct xt_seg *seg,
+		    uint64_t now_ms);
+/* Runs due timers and sends whatever input and the application queued. */
+void xt_stack_poll(struct xt_stack *st, uint64_t now_ms);
+/* How long the worker may sleep before the next poll. */
+uint64_t xt_stack_next_delay(const struct xt_stack *st, uint64_t cap_ms);
+
+unsigned xt_stack_conn_count(const struct xt_stack *st);
+const struct xt_stack_stats *xt_stack_stats(const struct xt_stack *st);
+
+#endif /* XTCP_STACK_H */

@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Inside the TCP engine: the connection control block (RFC 9293 §3.3.1),
+ * the stack that owns them, and the engine's functions grouped by the
+ * file that defines them, so this header is also a map of user/tcp/.
+ *
+ * Call chain for a received segment:
+ *   xt_stack_input() -> xt_tcp_input() -> tcp_rcv_<state>() -> tcp_ack(),
+ *   tcp_data(), tcp_fin() -> xt_tcp_output() at the end of the batch.
+ */
+#ifndef XTCP_TCP_H
+#define XTCP_TCP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "tcp/reasm.h"
+#include "tcp/ring.h"
+#include "tcp/stack.h"
+#include "tcp/wheel.h"
+#include "xtcp/seq.h"
+#include "xtcp/state.h"
+#include "xtcp/wire.h"
+
+#define TCP_SYN_WSCALE		7	/* window scale xtcp announces */
+#define TCP_PERSIST_MAX_MS	60000
+#define TCP_PAWS_IDLE_MS	(24ULL * 24 * 3600 * 1000)	/* RFC 7323 §5.5 */
+#define TCP_DUPACK_THRESH	3	/* RFC 5681 §3.2 */
+
+#define container_of(ptr, type, member) \
+	((type *)((char *)(ptr) - __builtin_offsetof(type, member)))
+
+struct xt_tuple {
+	uint32_t laddr, raddr;		/* network order */
+	uint16_t lport, rport;		/* host order */
+};
+
+struct xt_listener {
+	uint16_t port;
+	const struct xt_app_ops *ops;
+	void *arg;
+};
+
+/* The connection control block. The application knows it as xt_sock. */
+struct xt_sock {
+	struct xt_stack *st;
+	struct xt_sock *hnext;		/* connection table chain */
+	struct xt_sock *work_next;	/* on st->work: output pending */
+	struct xt_tuple t;
+	uint8_t rmac[6];
+	enum xt_tcp_state state;
+	const struct xt_listener *parent;	/* passive opens, until accepted */
+
+	/* Send sequence space, RFC 9293 §3.3.1 (snd_max: highest sent). */
+	uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2;
+	uint32_t snd_up, max_snd_wnd;
+	/* Receive sequence space; rcv_adv: right edge last advertised. */
+	uint32_t irs, rcv_nxt, rcv_adv, rcv_up;
+	uint32_t last_ack_sent;
+
+	/* Options (RFC 7323, RFC 2018, RFC 9293 §3.7.1). */
+	uint16_t mss;			/* what we put in a segment */
+	uint8_t snd_wscale, rcv_wscale;
+	bool ws_ok, ts_ok, sack_ok;
+	uint32_t ts_recent;
+	uint64_t ts_recent_at;		/* when ts_recent was stored, ms */
+
+	/*
+	 * Buffers. sndbuf holds every byte from snd_una on (SYN and FIN take
+	 * sequence space but no buffer); rcvbuf holds in-order bytes the
+	 * application has not read; reasm the out-of-order ones.
+	 */
+	struct xt_ring sndbuf, rcvbuf;
+	struct xt_reasm reasm;
+	bool fin_queued;		/* the application shut down writing */
+	bool fin_sent;
+	bool fin_rcvd;			/* the peer's FIN is in rcv_nxt */
+	bool ooo_fin;			/* a FIN arrived beyond rcv_nxt ... */
+	uint32_t ooo_fin_seq;		/* ... at this sequence number */
+	uint32_t psh_seq;		/* PSH goes on the segment ending here */
+
+	/* Timers, all on st->wheel. */
+	struct xt_timer rtx_timer;	/* retransmission, SYN(-ACK) too */
+	struct xt_timer delack_timer;
+	struct xt_timer persist_timer;
+	struct xt_timer keepalive_timer;
+	struct xt_timer timewait_timer;	/* also the SYN_RCVD/abort reaper */
+
+	/* RTT (RFC 6298) and retransmission state. */
+	uint32_t srtt_ms, rttvar_ms, rto_ms;
+	bool rtt_valid;
+	bool rtt_timing;		/* a segment is being timed (Karn) */
+	uint32_t rtt_seq;
+	uint64_t rtt_start;
+	uint32_t retries;
+	uint32_t persist_backoff;
+	uint32_t keepalive_probes;
+	uint64_t last_rcv;		/* for keepalive, ms */
+
+	/* Congestion control (RFC 5681, RFC 6582 NewReno). */
+	uint32_t cwnd, ssthresh;
+	uint32_t dupacks;
+	uint32_t recover;
+	bool in_recovery;
+
+	/* ACK policy. */
+	uint32_t unacked_segs;		/* full-sized segments not yet ACKed */
+	bool ack_now;			/* send an ACK at the end of the batch */
+	bool on_work;
+	bool nodelay;
+
+	/* The application. */
+	const struct xt_app_ops *ops;
+	void *ctx;
+	bool app_gone;			/* closed/aborted, or told it closed */
+	bool app_writable_wanted;	/* xt_send() came up short */
+	bool dead;			/* CLOSED: freed at the end of the batch */
+	enum xt_close_reason why;
+};
+
+struct xt_stack {
+	struct xt_stack_cfg cfg;
+	struct xt_tx_sink sink;
+	struct xt_wheel wheel;
+	uint64_t now;
+	uint16_t mss_local;		/* mtu - 40 */
+
+	struct xt_sock **table;		/* connection hash, chained */
+	uint32_t table_mask;
+	uint32_t nconns, nhalf_open;
+
+	struct xt_listener listeners[64];
+	int nlisteners;
+	uint16_t eph_next;
+
+	struct xt_sock *work;		/* connections with output pending */
+	struct xt_sock *graveyard;	/* CLOSED, freed after the batch */
+
+	uint64_t challenge_window;	/* RFC 5961 §7 rate limit, per second */
+	uint32_t challenge_count;
+	uint64_t ts_offset;		/* added to ms clock for TSval */
+
+	struct xt_stack_stats stats;
+};
+
+/* conn.c — the connection table, ISNs, ports */
+struct xt_sock *xt_conn_lookup(struct xt_stack *st, const struct xt_tuple *t);
+struct xt_sock *xt_conn_create(struct xt_stack *st, const struct xt_tuple *t,
+			    const uint8_t rmac[6]);
+void xt_conn_unlink(struct xt_sock *s);
+void xt_conn_destroy(struct xt_sock *s);
+uint32_t xt_conn_isn(struct xt_stack *st, const struct xt_tuple *t);
+int xt_conn_pick_port(struct xt_stack *st, uint32_t raddr, uint16_t rport,
+		   uint16_t *port);
+const struct xt_listener *xt_conn_listener(const struct xt_stack *st,
+					uint16_t port);
+
+/* state.c — the one place a connection changes state */
+void xt_tcp_set_state(struct xt_sock *s, enum xt_tcp_state to);
+const char *xt_tcp_state_name(enum xt_tcp_state state);
+/* Reaches CLOSED: tells the application, queues the free. */
+void xt_tcp_done(struct xt_sock *s, enum xt_close_reason why);
+bool xt_tcp_synchronized(enum xt_tcp_state state);
+
+/* tcp_in.c — segment arrival, RFC 9293 §3.10.7 */
+void xt_tcp_input(struct xt_stack *st, const struct xt_seg *seg);
+
+/* tcp_out.c — building and sending segments */
+void xt_tcp_output(struct xt_sock *s);
+void xt_tcp_send_ack(struct xt_sock *s);
+void xt_tcp_send_syn(struct xt_sock *s);
+void xt_tcp_send_rst(struct xt_sock *s);
+void xt_tcp_send_probe(struct xt_sock *s);
+void xt_tcp_send_reset_reply(struct xt_stack *st, const struct xt_seg *seg);
+void xt_tcp_schedule(struct xt_sock *s);	/* run tcp_output at batch end */
+uint32_t xt_tcp_rcv_window(const struct xt_sock *s);
+uint32_t xt_tcp_flight(const struct xt_sock *s);
+
+/* tcp_timer.c — retransmission, delayed ACK, persist, keepalive, 2MSL */
+void xt_tcp_timers_init(struct xt_sock *s);
+void xt_tcp_timers_cancel(struct xt_sock *s);
+void xt_tcp_arm_rtx(struct xt_sock *s);
+void xt_tcp_arm_delack(struct xt_sock *s);
+void xt_tcp_arm_keepalive(struct xt_sock *s);
+void xt_tcp_enter_timewait(struct xt_sock *s);
+
+/* rtt.c — RFC 6298 */
+void xt_rtt_init(struct xt_sock *s);
+void xt_rtt_sample(struct xt_sock *s, uint32_t rtt_ms);
+void xt_rtt_backoff(struct xt_sock *s);
+
+/* cc_newreno.c — RFC 5681 and RFC 6582 */
+void xt_cc_init(struct xt_sock *s);
+void xt_cc_on_ack(struct xt_sock *s, uint32_t acked);
+/* Returns true when the caller should retransmit snd_una now. */
+bool xt_cc_on_dupack(struct xt_sock *s);
+void xt_cc_on_timeout(struct xt_sock *s);
+
+/* api.c — application callbacks, invoked safely */
+void xt_app_notify_readable(struct xt_sock *s);
+void xt_app_notify_writable(struct xt_sock *s);
+void xt_app_notify_established(struct xt_sock *s);
+
+#endif /* XTCP_TCP_H */

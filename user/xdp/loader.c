@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: MIT
+/*
+ * open -> clean what a crash left -> attach (libxdp) -> pin maps.
+ *
+ * libxdp loads the skeleton's bpf_object itself (through its dispatcher
+ * where bpffs and the kernel allow, or as the interface's only program
+ * otherwise), so the skeleton is only opened here, never loaded directly.
+ */
+#include <dirent.h>
+#include <stdarg.h>
+#include <errno.h>
+#include <limits.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+#include <linux/magic.h>
+#include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
+#include "common/log.h"
+#include "xdp/loader.h"
+#include "xtcp.skel.h"
+
+#define BPFFS_MOUNT	"/sys/fs/bpf"
+#define XTCP_PROG_NAME	"xtcp_xdp"
+
+struct xt_loader {
+	struct xtcp_bpf *skel;
+	struct xdp_program *prog;
+	enum xdp_attach_mode mode;
+	int ifindex;
+	char ifname[IF_NAMESIZE];
+	char pin_dir[PATH_MAX];
+	int pinned;
+};
+
+int xt_pin_dir(char *buf, size_t len, const char *ifname)
+{
+	int n = snprintf(buf, len, "%s/%s", XT_PIN_ROOT, ifname);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/*
+ * libbpf and libxdp narrate every load (libxdp's dispatcher check fails on
+ * some kernels and falls back to a plain attach, loudly): keep that for
+ * -v. Failures that matter are reported by xtcpd itself.
+ */
+static int lib_print(const char *fmt, va_list ap)
+{
+	if (!xt_log_enabled(XT_LOG_DEBUG))
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	(void)level;
+	return lib_print(fmt, ap);
+}
+
+static int libxdp_print(enum libxdp_print_level level, const char *fmt,
+			va_list ap)
+{
+	(void)level;
+	return lib_print(fmt, ap);
+}
+
+/* A fresh machine may have no bpffs: mount one, as bpftool does. */
+static int ensure_bpffs(void)
+{
+	struct statfs st;
+
+	if (statfs(BPFFS_MOUNT, &st) == 0 && st.f_type == BPF_FS_MAGIC)
+		return 0;
+	if (mount("bpf", BPFFS_MOUNT, "bpf", 0, "mode=0700")) {
+		xt_err("cannot mount bpffs at %s: %s", BPFFS_MOUNT,
+		       strerror(errno));
+		return -errno;
+	}
+	xt_info("mounted bpffs at %s", BPFFS_MOUNT);
+	return 0;
+}
+
+static void unpin_dir(const char *dir)
+{
+	struct dirent *de;
+	char path[PATH_MAX];
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) <
+		    (int)sizeof(path))
+			unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+static int prog_is_ours(struct xdp_program *p)
+{
+	return p && !strcmp(xdp_program__name(p), XTCP_PROG_NAME);
+}
+
+/*
+ * A previous xtcpd killed with SIGKILL leaves its program attached and its
+ * maps pinned. Remove both; refuse to touch anyone else's program.
+ */
+static int clean_stale(struct xt_loader *ld)
+{
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ld->ifindex);
+	struct xdp_program *p = NULL;
+	int ret = 0, found = 0, others = 0;
+
+	unpin_dir(ld->pin_dir);
+	if (libxdp_get_error(mp))
+		return 0;	/* nothing attached */
+	if (xdp_multiprog__is_legacy(mp)) {
+		p = xdp_multiprog__main_prog(mp);
+		found = prog_is_ours(p);
+		others = !found;
+	} else {
+		while ((p = xdp_multiprog__next_prog(p, mp))) {
+			found |= prog_is_ours(p);
+			others |= !prog_is_ours(p);
+		}
+	}
+	if (others) {
+		xt_err("%s already runs another XDP program; detach it first "
+		       "(xdp-loader status %s)", ld->ifname, ld->ifname);
+		ret = -EBUSY;
+	} else if (found) {
+		xt_warn("removing a stale xtcp program from %s", ld->ifname);
+		ret = xdp_multiprog__detach(mp);
+		if (ret)
+			xt_err("cannot detach the stale program: %s",
+			       strerror(-ret));
+	}
+	xdp_multiprog__close(mp);
+	return ret;
+}
+
+static int attach(struct xt_loader *ld, enum xt_xdp_mode want)
+{
+	int ret;
+
+	ld->prog = xdp_program__from_bpf_obj(ld->skel->obj, "xdp");
+	ret = libxdp_get_error(ld->prog);
+	if (ret) {
+		ld->prog = NULL;
+		xt_err("cannot use the XDP object: %s", strerror(-ret));
+		return ret;
+	}
+	ld->mode = want == XT_XDP_MODE_SKB ? XDP_MODE_SKB : XDP_MODE_NATIVE;
+	ret = xdp_program__attach(ld->prog, ld->ifindex, ld->mode, 0);
+	if (ret && want == XT_XDP_MODE_AUTO) {
+		xt_warn("native XDP failed on %s (%s); using skb mode, which is "
+			"slower", ld->ifname, strerror(-ret));
+		ld->mode = XDP_MODE_SKB;
+		ret = xdp_program__attach(ld->prog, ld->ifindex, ld->mode, 0);
+	}
+	if (ret) {
+		xt_err("cannot attach XDP to %s: %s (-v shows libbpf's log)",
+		       ld->ifname, strerror(-ret));
+		ld->mode = XDP_MODE_UNSPEC;
+	}
+	return ret;
+}
+
+static int pin_maps(struct xt_loader *ld)
+{
+	struct bpf_map *map;
+	char path[PATH_MAX];
+	int ret;
+
+	if (mkdir(XT_PIN_ROOT, 0700) && errno != EEXIST)
+		return -errno;
+	if (mkdir(ld->pin_dir, 0700) && errno != EEXIST)
+		return -errno;
+	ld->pinned = 1;
+	bpf_object__for_each_map(map, ld->skel->obj) {
+		if (bpf_map__is_internal(map))
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", ld->pin_dir,
+			     bpf_map__name(map)) >= (int)sizeof(path))
+			return -ENAMETOOLONG;
+		ret = bpf_map__pin(map, path);
+		if (ret) {
+			xt_err("cannot pin %s: %s", path, strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+int xt_loader_open(struct xt_loader **out, const char *ifname,
+		   enum xt_xdp_mode mode)
+{
+	struct xt_loader *ld = calloc(1, sizeof(*ld));
+	int ret;
+
+	*out = NULL;
+	if (!ld)
+		return -ENOMEM;
+	libbpf_set_print(libbpf_print);
+	libxdp_set_print(libxdp_print);
+	snprintf(ld->ifname, sizeof(ld->ifname), "%s", ifname);
+	ld->ifindex = (int)if_nametoindex(ifname);
+	if (!ld->ifindex) {
+		ret = -ENODEV;
+		xt_err("no interface '%s' here", ifname);
+		goto cleanup;
+	}
+	ret = xt_pin_dir(ld->pin_dir, sizeof(ld->pin_dir), ifname);
+	if (!ret)
+		ret = ensure_bpffs();
+	if (!ret)
+		ret = clean_stale(ld);
+	if (ret)
+		goto cleanup;
+	ld->skel = xtcp_bpf__open();
+	if (!ld->skel) {
+		ret = -errno;
+		xt_err("cannot open the XDP object: %s", strerror(errno));
+		goto cleanup;
+	}
+	ret = attach(ld, mode);
+	if (!ret)
+		ret = pin_maps(ld);
+	if (ret)
+		goto cleanup;
+	*out = ld;
+	return 0;
+cleanup:
+	xt_loader_close(ld);
+	return ret;
+}
+
+void xt_loader_close(struct xt_loader *ld)
+{
+	int ret;
+
+	if (!ld)
+		return;
+	if (ld->prog && ld->mode != XDP_MODE_UNSPEC) {
+		ret = xdp_program__detach(ld->prog, ld->ifindex, ld->mode, 0);
+		if (ret)
+			xt_warn("detaching XDP from %s: %s", ld->ifname,
+				strerror(-ret));
+	}
+	if (ld->pinned)
+		unpin_dir(ld->pin_dir);
+	xdp_program__close(ld->prog);
+	xtcp_bpf__destroy(ld->skel);
+	free(ld);
+}
+
+int xt_loader_ifindex(const struct xt_loader *ld)
+{
+	return ld->ifindex;
+}
+
+int xt_loader_listen_fd(const struct xt_loader *ld)
+{
+	return bpf_map__fd(ld->skel->maps.listen_ports);
+}
+
+int xt_loader_ctl_fd(const struct xt_loader *ld)
+{
+	return bpf_map__fd(ld->skel->maps.ctl);
+}
+
+int xt_loader_xsks_fd(const struct xt_loader *ld)
+{
+	return bpf_map__fd(ld->skel->maps.xsks);
+}
+
+const char *xt_loader_mode_name(const struct xt_loader *ld)
+{
+	return ld->mode == XDP_MODE_SKB ? "skb" : "native";
+}

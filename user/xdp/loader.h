@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The XDP side as the daemon sees it: open the skeleton, attach with
+ * libxdp, pin the maps under XT_PIN_ROOT/IF/, and undo all of it.
+ */
+#ifndef XTCP_LOADER_H
+#define XTCP_LOADER_H
+
+#include "xtcpd/config.h"
+
+struct xt_loader;
+
+/*
+ * Attaches xtcp's program to ifname in the given mode (AUTO: native, else
+ * skb with a warning), after removing what a crashed xtcpd left behind on
+ * that interface. Returns 0 or a negative errno, having logged why.
+ */
+int xt_loader_open(struct xt_loader **out, const char *ifname,
+		   enum xt_xdp_mode mode);
+/* Detaches, unpins and frees; NULL is fine. */
+void xt_loader_close(struct xt_loader *ld);
+
+int xt_loader_ifindex(const struct xt_loader *ld);
+int xt_loader_listen_fd(const struct xt_loader *ld);
+int xt_loader_ctl_fd(const struct xt_loader *ld);
+int xt_loader_xsks_fd(const struct xt_loader *ld);
+const char *xt_loader_mode_name(const struct xt_loader *ld);
+
+/* The pin directory of an interface: XT_PIN_ROOT "/" ifname. */
+int xt_pin_dir(char *buf, size_t len, const char *ifname);
+
+#endif /* XTCP_LOADER_H */

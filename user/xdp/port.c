@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: MIT
+/*
+ * AF_XDP port: UMEM, fill/completion/RX/TX rings, a frame pool, batched
+ * RX and TX, need_wakeup. On veth the kernel runs it in copy mode; on
+ * drivers with zero-copy support the same code runs zero-copy.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <linux/if_xdp.h>
+#include <xdp/xsk.h>
+#include "common/log.h"
+#include "xdp/port.h"
+
+struct xt_port {
+	struct xsk_umem *umem;
+	struct xsk_socket *xsk;
+	struct xsk_ring_prod fill;
+	struct xsk_ring_cons comp;
+	struct xsk_ring_cons rx;
+	struct xsk_ring_prod tx;
+	void *area;
+	size_t area_len;
+	uint32_t frame_size;
+	uint32_t nframes;
+	uint32_t queue;
+
+	/* The free pool: a stack of frame addresses owned by the port. */
+	uint64_t *pool;
+	uint32_t npool;
+
+	/* Frames submitted by the caller, not yet on the TX ring. */
+	struct xdp_desc pending[XT_PORT_BATCH];
+	uint32_t npending;
+	uint32_t tx_in_flight;		/* on the TX ring, not yet completed */
+
+	struct xt_port_stats stats;
+};
+
+static void pool_put(struct xt_port *port, uint64_t addr)
+{
+	assert(port->npool < port->nframes);
+	port->pool[port->npool++] = xsk_umem__extract_addr(addr);
+}
+
+static int pool_get(struct xt_port *port, uint64_t *addr)
+{
+	if (!port->npool)
+		return -ENOBUFS;
+	*addr = port->pool[--port->npool];
+	return 0;
+}
+
+/* Moves free frames onto the fill ring, keeping half the pool for TX. */
+static void fill_refill(struct xt_port *port)
+{
+	uint32_t want = xsk_prod_nb_free(&port->fill, port->npool);
+	uint32_t idx, n;
+
+	if (want > port->npool / 2)
+		want = port->npool / 2;
+	if (!want)
+		return;
+	n = xsk_ring_prod__reserve(&port->fill, want, &idx);
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t addr = 0;
+
+		pool_get(port, &addr);
+		*xsk_ring_prod__fill_addr(&port->fill, idx + i) = addr;
+	}
+	xsk_ring_prod__submit(&port->fill, n);
+}
+
+static void comp_reap(struct xt_port *port)
+{
+	uint32_t idx, n = xsk_ring_cons__peek(&port->comp, port->nframes, &idx);
+
+	for (uint32_t i = 0; i < n; i++)
+		pool_put(port, *xsk_ring_cons__comp_addr(&port->comp, idx + i));
+	xsk_ring_cons__release(&port->comp, n);
+	port->tx_in_flight -= n;
+}
+
+static int umem_create(struct xt_port *port, const struct xt_port_cfg *cfg)
+{
+	struct xsk_umem_config ucfg = {
+		.fill_size = cfg->ring_size,
+		.comp_size = cfg->ring_size,
+		.frame_size = cfg->frame_size,
+		.frame_headroom = 0,
+	};
+	int ret;
+
+	port->area_len = (size_t)cfg->nframes * cfg->frame_size;
+	port->area = mmap(NULL, port->area_len, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (port->area == MAP_FAILED) {
+		port->area = NULL;
+		return -errno;
+	}
+	ret = xsk_umem__create(&port->umem, port->area, port->area_len,
+			       &port->fill, &port->comp, &ucfg);
+	if (ret)
+		port->umem = NULL;
+	return ret;
+}
+
+static int socket_create(struct xt_port *port, const char *ifname,
+			 const struct xt_port_cfg *cfg)
+{
+	struct xsk_socket_config scfg = {
+		.rx_size = cfg->ring_size,
+		.tx_size = cfg->ring_size,
+		/* xtcpd loads its own program and fills the XSKMAP itself. */
+		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
+		.bind_flags = XDP_USE_NEED_WAKEUP,
+	};
+	int ret = xsk_socket__create(&port->xsk, ifname, port->queue,
+				     port->umem, &port->rx, &port->tx, &scfg);
+
+	if (ret)
+		port->xsk = NULL;
+	return ret;
+}
+
+int xt_port_open(struct xt_port **out, const char *ifname, uint32_t queue,
+		 int xsks_map_fd, const struct xt_port_cfg *cfg)
+{
+	struct xt_port *port = calloc(1, sizeof(*port));
+	int ret = -ENOMEM;
+
+	*out = NULL;
+	if (!port)
+		return ret;
+	port->queue = queue;
+	port->frame_size = cfg->frame_size;
+	port->nframes = cfg->nframes;
+	port->pool = calloc(cfg->nframes, sizeof(*port->pool));
+	if (!port->pool)
+		goto cleanup;
+	for (uint32_t i = 0; i < cfg->nframes; i++)
+		pool_put(port, (uint64_t)i * cfg->frame_size);
+
+	ret = umem_create(port, cfg);
+	if (ret) {
+		xt_err("queue %u: cannot create UMEM: %s", queue, strerror(-ret));
+		goto cleanup;
+	}
+	ret = socket_create(port, ifname, cfg);
+	if (ret) {
+		xt_err("queue %u: cannot create AF_XDP socket: %s", queue,
+		       strerror(-ret));
+		goto cleanup;
+	}
+	fill_refill(port);
+	ret = xsk_socket__update_xskmap(port->xsk, xsks_map_fd);
+	if (ret) {
+		xt_err("queue %u: cannot insert socket into xsks: %s", queue,
+		       strerror(-ret));
+		goto cleanup;
+	}
+	*out = port;
+	return 0;
+cleanup:
+	xt_port_close(port);
+	return ret;
+}
+
+void xt_port_close(struct xt_port *port)
+{
+	if (!port)
+		return;
+	if (port->xsk)
+		xsk_socket__delete(port->xsk);
+	if (port->umem)
+		xsk_umem__delete(port->umem);
+	if (port->area)
+		munmap(port->area, port->area_len);
+	free(port->pool);
+	free(port);
+}
+
+int xt_port_fd(const struct xt_port *port)
+{
+	return xsk_socket__fd(port->xsk);
+}
+
+uint32_t xt_port_queue(const struct xt_port *port)
+{
+	return port->queue;
+}
+
+uint32_t xt_port_frame_size(const struct xt_port *port)
+{
+	return port->frame_size;
+}
+
+unsigned xt_port_rx(struct xt_port *port, struct xt_rx_frame *frames,
+		    unsigned max)
+{
+	uint32_t idx, n = xsk_ring_cons__peek(&port->rx, max, &idx);
+
+	for (uint32_t i = 0; i < n; i++) {
+		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&port->rx,
+								  idx + i);
+
+		frames[i].addr = d->addr;
+		frames[i].data = xsk_umem__get_data(port->area, d->addr);
+		frames[i].len = d->len;
+	}
+	xsk_ring_cons__release(&port->rx, n);
+	port->stats.rx_frames += n;
+	return n;
+}
+
+void xt_port_rx_release(struct xt_port *port, const struct xt_rx_frame *frames,
+			unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		pool_put(port, frames[i].addr);
+	fill_refill(port);
+	/* The kernel stops filling when the fill ring ran dry: wake it. */
+	if (xsk_ring_prod__needs_wakeup(&port->fill))
+		recvfrom(xt_port_fd(port), NULL, 0, MSG_DONTWAIT, NULL, NULL);
+}
+
+uint8_t *xt_port_tx_alloc(struct xt_port *port, uint64_t *addr)
+{
+	if (pool_get(port, addr)) {
+		comp_reap(port);
+		if (pool_get(port, addr)) {
+			port->stats.tx_no_frame++;
+			return NULL;
+		}
+	}
+	return xsk_umem__get_data(port->area, *addr);
+}
+
+void xt_port_tx_abort(struct xt_port *port, uint64_t addr)
+{
+	pool_put(port, addr);
+}
+
+void xt_port_tx_submit(struct xt_port *port, uint64_t addr, uint32_t len)
+{
+	if (port->npending == XT_PORT_BATCH)
+		xt_port_tx_flush(port);
+	port->pending[port->npending].addr = addr;
+	port->pending[port->npending].len = len;
+	port->pending[port->npending].options = 0;
+	port->npending++;
+}
+
+static void tx_kick(struct xt_port *port)
+{
+	int ret;
+
+	if (!xsk_ring_prod__needs_wakeup(&port->tx))
+		return;
+	ret = sendto(xt_port_fd(port), NULL, 0, MSG_DONTWAIT, NULL, 0);
+	/* EAGAIN/EBUSY: the kernel is still sending; it will pick these up. */
+	if (ret < 0 && errno != EAGAIN && errno != EBUSY && errno != ENOBUFS &&
+	    errno != ENETDOWN)
+		xt_warn("queue %u: TX wakeup: %s", port->queue, strerror(errno));
+}
+
+void xt_port_tx_flush(struct xt_port *port)
+{
+	uint32_t idx, n;
+
+	comp_reap(port);
+	if (!port->npending) {
+		if (port->tx_in_flight)
+			tx_kick(port);
+		return;
+	}
+	n = xsk_ring_prod__reserve(&port->tx, port->npending, &idx);
+	for (uint32_t i = 0; i < n; i++)
+		*xsk_ring_prod__tx_desc(&port->tx, idx + i) = port->pending[i];
+	xsk_ring_prod__submit(&port->tx, n);
+	port->tx_in_flight += n;
+	port->stats.tx_frames += n;
+	/* A full TX ring drops what did not fit, like a full NIC queue. */
+	for (uint32_t i = n; i < port->npending; i++) {
+		pool_put(port, port->pending[i].addr);
+		port->stats.tx_ring_full++;
+	}
+	port->npending = 0;
+	tx_kick(port);
+}
+
+void xt_port_get_stats(const struct xt_port *port, struct xt_port_stats *st)
+{
+	*st = port->stats;
+}

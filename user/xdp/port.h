@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One AF_XDP socket bound to one RX queue, with its own UMEM.
+ *
+ * Frame ownership: every UMEM frame is in exactly one place at a time:
+ *   the free pool       (port->pool; owned by the port),
+ *   the fill ring       (kernel, until it fills it with a received frame),
+ *   the RX ring / held  (the caller, between xt_port_rx() and release),
+ *   a TX slot           (the caller, between tx_alloc() and tx_submit()),
+ *   the TX ring         (kernel, until it reports completion).
+ * Debug builds count the frames in each place and assert they add up.
+ */
+#ifndef XTCP_PORT_H
+#define XTCP_PORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define XT_PORT_BATCH		64
+
+struct xt_port;
+
+struct xt_port_cfg {
+	uint32_t nframes;		/* UMEM frames; power of two */
+	uint32_t frame_size;		/* 2048 or 4096 */
+	uint32_t ring_size;		/* each of the four rings; power of two */
+};
+
+/* A received frame, held by the caller until xt_port_rx_release(). */
+struct xt_rx_frame {
+	uint64_t addr;
+	uint8_t *data;
+	uint32_t len;
+};
+
+int xt_port_open(struct xt_port **out, const char *ifname, uint32_t queue,
+		 int xsks_map_fd, const struct xt_port_cfg *cfg);
+void xt_port_close(struct xt_port *port);	/* NULL is fine */
+
+int xt_port_fd(const struct xt_port *port);
+uint32_t xt_port_queue(const struct xt_port *port);
+
+/* Takes up to max received frames off the RX ring. */
+unsigned xt_port_rx(struct xt_port *port, struct xt_rx_frame *frames,
+		    unsigned max);
+/* Gives received frames back to the pool and refills the fill ring. */
+void xt_port_rx_release(struct xt_port *port, const struct xt_rx_frame *frames,
+			unsigned n);
+
+/*
+ * A frame to build an outgoing segment in (frame_size bytes), or NULL when
+ * the pool is empty. Hand it back with tx_submit (to send len bytes) or
+ * tx_abort.
+ */
+uint8_t *xt_port_tx_alloc(struct xt_port *port, uint64_t *addr);
+void xt_port_tx_submit(struct xt_port *port, uint64_t addr, uint32_t len);
+void xt_port_tx_abort(struct xt_port *port, uint64_t addr);
+/* Puts queued frames on the TX ring, wakes the kernel, reaps completions. */
+void xt_port_tx_flush(struct xt_port *port);
+uint32_t xt_port_frame_size(const struct xt_port *port);
+
+struct xt_port_stats {
+	uint64_t rx_frames, tx_frames, tx_no_frame, tx_ring_full;
+};
+void xt_port_get_stats(const struct xt_port *port, struct xt_port_stats *st);
+
+#endif /* XTCP_PORT_H */

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: MIT
+/* xtcpd's command line. Every flag is checked here; main() trusts cfg. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include "app/service.h"
+#include "xtcpd/config.h"
+
+enum { OPT_IFACE = 256, OPT_ADDR, OPT_LISTEN, OPT_XDP_MODE, OPT_QUEUES };
+
+static const struct option long_opts[] = {
+	{ "iface",	required_argument, NULL, OPT_IFACE },
+	{ "addr",	required_argument, NULL, OPT_ADDR },
+	{ "listen",	required_argument, NULL, OPT_LISTEN },
+	{ "xdp-mode",	required_argument, NULL, OPT_XDP_MODE },
+	{ "queues",	required_argument, NULL, OPT_QUEUES },
+	{ "verbose",	no_argument,	   NULL, 'v' },
+	{ "help",	no_argument,	   NULL, 'h' },
+	{ 0 }
+};
+
+void xt_config_usage(FILE *out)
+{
+	fprintf(out,
+"usage: xtcpd --iface IF [--addr A.B.C.D] --listen PORT:SERVICE [--listen ...]\n"
+"             [--xdp-mode native|skb] [--queues N] [-v]\n"
+"\n"
+"  --iface IF            interface to attach the XDP program to\n"
+"  --addr A.B.C.D        local IPv4 address (default: the interface's first)\n"
+"  --listen PORT:SERVICE serve SERVICE (echo, discard, banner, http) on PORT\n"
+"  --xdp-mode MODE       native (driver) or skb (generic); default: native,\n"
+"                        falling back to skb with a warning\n"
+"  --queues N            serve RX queues 0..N-1 (default: all of them)\n"
+"  -v, --verbose         log every segment\n"
+"  -h, --help            this text\n");
+}
+
+#define bad(...) (snprintf(err, errlen, __VA_ARGS__), -EINVAL)
+
+/* A decimal in [lo, hi], the whole string, or -1. */
+static long parse_num(const char *s, long lo, long hi)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi)
+		return -1;
+	return v;
+}
+
+static int parse_listen(struct xt_config *cfg, const char *arg,
+			char *err, size_t errlen)
+{
+	char port[8];
+	const char *colon = strchr(arg, ':');
+	long p;
+	int svc;
+
+	if (!colon || (size_t)(colon - arg) >= sizeof(port))
+		return bad("--listen wants PORT:SERVICE, got '%s'", arg);
+	memcpy(port, arg, colon - arg);
+	port[colon - arg] = '\0';
+	p = parse_num(port, 1, 65535);
+	if (p < 0)
+		return bad("--listen: '%s' is not a port (1-65535)", port);
+	svc = xt_service_find(colon + 1);
+	if (svc < 0)
+		return bad("--listen: unknown service '%s' (echo, discard, banner, http)",
+			   colon + 1);
+	for (int i = 0; i < cfg->nlisten; i++)
+		if (cfg->listen[i].port == p)
+			return bad("--listen: port %ld given twice", p);
+	if (cfg->nlisten == XT_MAX_LISTEN)
+		return bad("--listen: at most %d ports", XT_MAX_LISTEN);
+	cfg->listen[cfg->nlisten].port = (uint16_t)p;
+	cfg->listen[cfg->nlisten].service = svc;
+	cfg->nlisten++;
+	return 0;
+}
+
+static int parse_one(struct xt_config *cfg, int opt, const char *arg,
+		     char *err, size_t errlen)
+{
+	struct in_addr a;
+	long n;
+
+	switch (opt) {
+	case OPT_IFACE:
+		if (!*arg || strlen(arg) >= sizeof(cfg->ifname))
+			return bad("--iface: '%s' is not an interface name", arg);
+		strcpy(cfg->ifname, arg);
+		return 0;
+	case OPT_ADDR:
+		if (inet_pton(AF_INET, arg, &a) != 1)
+			return bad("--addr: '%s' is not an IPv4 address", arg);
+		cfg->addr = a.s_addr;
+		return 0;
+	case OPT_LISTEN:
+		return parse_listen(cfg, arg, err, errlen);
+	case OPT_XDP_MODE:
+		if (!strcmp(arg, "native"))
+			cfg->xdp_mode = XT_XDP_MODE_NATIVE;
+		else if (!strcmp(arg, "skb"))
+			cfg->xdp_mode = XT_XDP_MODE_SKB;
+		else
+			return bad("--xdp-mode: '%s' is neither native nor skb", arg);
+		return 0;
+	case OPT_QUEUES:
+		n = parse_num(arg, 1, XT_MAX_QUEUES);
+		if (n < 0)
+			return bad("--queues: '%s' is not in 1-%d", arg, XT_MAX_QUEUES);
+		cfg->queues = (int)n;
+		return 0;
+	case 'v':
+		cfg->verbose++;
+		return 0;
+	default:
+		return bad("unknown option; see xtcpd --help");
+	}
+}
+
+int xt_config_parse(struct xt_config *cfg, int argc, char **argv,
+		    char *err, size_t errlen)
+{
+	int opt, ret;
+
+	memset(cfg, 0, sizeof(*cfg));
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":vh", long_opts, NULL)) != -1) {
+		if (opt == 'h') {
+			xt_config_usage(stdout);
+			return 1;
+		}
+		if (opt == ':')
+			return bad("%s needs a value", argv[optind - 1]);
+		if (opt == '?')
+			return bad("unknown option '%s'; see xtcpd --help",
+				   argv[optind - 1]);
+		ret = parse_one(cfg, opt, optarg, err, errlen);
+		if (ret)
+			return ret;
+	}
+	if (optind < argc)
+		return bad("unexpected argument '%s'", argv[optind]);
+	if (!cfg->ifname[0])
+		return bad("--iface is required");
+	if (!cfg->nlisten)
+		return bad("at least one --listen PORT:SERVICE is required");
+	return 0;
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/* xtcpd's command line, parsed into one struct (see `xtcpd --help`). */
+#ifndef XTCP_CONFIG_H
+#define XTCP_CONFIG_H
+
+#include <net/if.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "xtcp/maps.h"
+
+enum xt_xdp_mode { XT_XDP_MODE_AUTO, XT_XDP_MODE_NATIVE, XT_XDP_MODE_SKB };
+
+struct xt_listen_cfg {
+	uint16_t port;
+	int service;			/* index into the service table */
+};
+
+struct xt_config {
+	char ifname[IF_NAMESIZE];
+	uint32_t addr;			/* network order; 0 = the interface's */
+	struct xt_listen_cfg listen[XT_MAX_LISTEN];
+	int nlisten;
+	enum xt_xdp_mode xdp_mode;
+	int queues;			/* 0 = every RX queue of the interface */
+	int verbose;
+};
+
+/*
+ * Fills cfg from argv. Returns 0, 1 when --help was printed (exit 0), or
+ * -EINVAL after writing one line that says what is wrong into err.
+ */
+int xt_config_parse(struct xt_config *cfg, int argc, char **argv,
+		    char *err, size_t errlen);
+void xt_config_usage(FILE *out);
+
+#endif /* XTCP_CONFIG_H */

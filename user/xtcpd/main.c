@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: MIT
+/*
+ * xtcpd: parse flags -> attach XDP -> publish listeners -> open one
+ * AF_XDP port and one worker per RX queue -> "ready" -> wait for SIGINT
+ * or SIGTERM -> undo everything in reverse.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include "common/log.h"
+#include "xdp/loader.h"
+#include "xdp/netif.h"
+#include "xdp/port.h"
+#include "xtcpd/config.h"
+#include "xtcpd/worker.h"
+
+#define EXIT_USAGE	2
+
+static const struct xt_port_cfg port_cfg = {
+	.nframes = 4096,
+	.frame_size = 2048,
+	.ring_size = 2048,
+};
+
+struct daemon {
+	struct xt_config cfg;
+	struct xt_netif nif;
+	struct xt_loader *loader;
+	struct xt_worker workers[XT_MAX_QUEUES];
+	int nworkers;
+	atomic_int stop;
+};
+
+static int publish_listeners(const struct daemon *d)
+{
+	int fd = xt_loader_listen_fd(d->loader);
+
+	for (int i = 0; i < d->cfg.nlisten; i++) {
+		__u16 port = d->cfg.listen[i].port;
+		struct xt_listen_val v = { .service = d->cfg.listen[i].service };
+
+		if (bpf_map_update_elem(fd, &port, &v, BPF_ANY)) {
+			xt_err("cannot publish port %u: %s", port,
+			       strerror(errno));
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+static int start_workers(struct daemon *d)
+{
+	int nq = d->cfg.queues ? d->cfg.queues : (int)d->nif.rx_queues;
+	int ret;
+
+	if (nq > (int)d->nif.rx_queues) {
+		xt_err("--queues %d, but %s has %u RX queues", nq,
+		       d->cfg.ifname, d->nif.rx_queues);
+		return -EINVAL;
+	}
+	for (int q = 0; q < nq; q++) {
+		struct xt_worker *w = &d->workers[q];
+
+		w->cfg = &d->cfg;
+		w->nif = &d->nif;
+		w->stop = &d->stop;
+		ret = xt_port_open(&w->port, d->cfg.ifname, (uint32_t)q,
+				   xt_loader_xsks_fd(d->loader), &port_cfg);
+		if (ret)
+			return ret;
+		d->nworkers++;
+		ret = xt_worker_start(w);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static void stop_workers(struct daemon *d)
+{
+	atomic_store(&d->stop, 1);
+	for (int q = 0; q < d->nworkers; q++) {
+		xt_worker_join(&d->workers[q]);
+		xt_port_close(d->workers[q].port);
+	}
+	d->nworkers = 0;
+}
+
+static void print_ready(const struct daemon *d)
+{
+	char addr[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &d->cfg.addr, addr, sizeof(addr));
+	printf("xtcpd: ready on %s (%s, %s XDP, %d queue%s), listening on",
+	       d->cfg.ifname, addr, xt_loader_mode_name(d->loader),
+	       d->nworkers, d->nworkers == 1 ? "" : "s");
+	for (int i = 0; i < d->cfg.nlisten; i++)
+		printf(" %u", d->cfg.listen[i].port);
+	printf("\n");
+	fflush(stdout);
+}
+
+/* Checks what can be checked before touching the interface: exit 2 if bad. */
+static int preflight(struct daemon *d)
+{
+	int ret;
+
+	if (geteuid() != 0) {
+		xt_err("xtcpd needs root (CAP_NET_ADMIN and CAP_BPF)");
+		return -EPERM;
+	}
+	ret = xt_netif_query(d->cfg.ifname, &d->nif);
+	if (ret == -ENODEV) {
+		xt_err("no interface '%s' here", d->cfg.ifname);
+		return ret;
+	}
+	if (ret && !(ret == -EADDRNOTAVAIL && d->cfg.addr)) {
+		xt_err("%s: %s", d->cfg.ifname, ret == -EADDRNOTAVAIL ?
+		       "has no IPv4 address; give one with --addr" :
+		       strerror(-ret));
+		return ret;
+	}
+	if (!d->cfg.addr)
+		d->cfg.addr = d->nif.addr;
+	return 0;
+}
+
+static int wait_for_signal(void)
+{
+	sigset_t set;
+	int sig = 0;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigwait(&set, &sig);
+	return sig;
+}
+
+int main(int argc, char **argv)
+{
+	static struct daemon d;
+	char err[256];
+	sigset_t set;
+	int ret;
+
+	ret = xt_config_parse(&d.cfg, argc, argv, err, sizeof(err));
+	if (ret == 1)
+		return 0;
+	if (ret) {
+		fprintf(stderr, "xtcpd: %s\n", err);
+		return EXIT_USAGE;
+	}
+	xt_log_init("xtcpd", d.cfg.verbose ? XT_LOG_DEBUG : XT_LOG_INFO);
+	if (preflight(&d))
+		return EXIT_USAGE;
+
+	/* Workers inherit this mask; only main() takes the signals. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+	ret = xt_loader_open(&d.loader, d.cfg.ifname, d.cfg.xdp_mode);
+	if (!ret)
+		ret = publish_listeners(&d);
+	if (!ret)
+		ret = start_workers(&d);
+	if (!ret) {
+		print_ready(&d);
+		xt_info("stopping on signal %d", wait_for_signal());
+	}
+	stop_workers(&d);
+	xt_loader_close(d.loader);
+	return ret ? EXIT_FAILURE : EXIT_SUCCESS;
+}
