@@ -25,6 +25,7 @@
 #define TCP_PERSIST_MAX_MS	60000
 #define TCP_PAWS_IDLE_MS	(24ULL * 24 * 3600 * 1000)	/* RFC 7323 §5.5 */
 #define TCP_DUPACK_THRESH	3	/* RFC 5681 §3.2 */
+#define XT_MAX_SEG		9000	/* largest payload: a jumbo frame's */
 
 #define container_of(ptr, type, member) \
 	((type *)((char *)(ptr) - __builtin_offsetof(type, member)))
@@ -76,7 +77,6 @@ struct xt_sock {
 	bool fin_rcvd;			/* the peer's FIN is in rcv_nxt */
 	bool ooo_fin;			/* a FIN arrived beyond rcv_nxt ... */
 	uint32_t ooo_fin_seq;		/* ... at this sequence number */
-	uint32_t psh_seq;		/* PSH goes on the segment ending here */
 
 	/* Timers, all on st->wheel. */
 	struct xt_timer rtx_timer;	/* retransmission, SYN(-ACK) too */
@@ -113,6 +113,7 @@ struct xt_sock {
 	void *ctx;
 	bool app_gone;			/* closed/aborted, or told it closed */
 	bool app_writable_wanted;	/* xt_send() came up short */
+	unsigned events;		/* XT_EV_*, delivered at batch end */
 	bool dead;			/* CLOSED: freed at the end of the batch */
 	enum xt_close_reason why;
 };
@@ -140,6 +141,7 @@ struct xt_stack {
 	uint64_t ts_offset;		/* added to ms clock for TSval */
 
 	struct xt_stack_stats stats;
+	uint8_t scratch[XT_MAX_SEG];	/* one segment's payload, contiguous */
 };
 
 /* conn.c — the connection table, ISNs, ports */
@@ -163,6 +165,7 @@ bool xt_tcp_synchronized(enum xt_tcp_state state);
 
 /* tcp_in.c — segment arrival, RFC 9293 §3.10.7 */
 void xt_tcp_input(struct xt_stack *st, const struct xt_seg *seg);
+uint8_t xt_tcp_our_wscale(const struct xt_stack *st);
 
 /* tcp_out.c — building and sending segments */
 void xt_tcp_output(struct xt_sock *s);
@@ -170,6 +173,7 @@ void xt_tcp_send_ack(struct xt_sock *s);
 void xt_tcp_send_syn(struct xt_sock *s);
 void xt_tcp_send_rst(struct xt_sock *s);
 void xt_tcp_send_probe(struct xt_sock *s);
+void xt_tcp_retransmit_head(struct xt_sock *s);
 void xt_tcp_send_reset_reply(struct xt_stack *st, const struct xt_seg *seg);
 void xt_tcp_schedule(struct xt_sock *s);	/* run tcp_output at batch end */
 uint32_t xt_tcp_rcv_window(const struct xt_sock *s);
@@ -182,6 +186,7 @@ void xt_tcp_arm_rtx(struct xt_sock *s);
 void xt_tcp_arm_delack(struct xt_sock *s);
 void xt_tcp_arm_keepalive(struct xt_sock *s);
 void xt_tcp_enter_timewait(struct xt_sock *s);
+void xt_tcp_arm_orphan(struct xt_sock *s);
 
 /* rtt.c — RFC 6298 */
 void xt_rtt_init(struct xt_sock *s);
@@ -195,9 +200,11 @@ void xt_cc_on_ack(struct xt_sock *s, uint32_t acked);
 bool xt_cc_on_dupack(struct xt_sock *s);
 void xt_cc_on_timeout(struct xt_sock *s);
 
-/* api.c — application callbacks, invoked safely */
-void xt_app_notify_readable(struct xt_sock *s);
-void xt_app_notify_writable(struct xt_sock *s);
-void xt_app_notify_established(struct xt_sock *s);
+/* api.c — application callbacks, run at the end of the batch */
+#define XT_EV_ESTABLISHED	(1u << 0)
+#define XT_EV_READABLE		(1u << 1)
+#define XT_EV_WRITABLE		(1u << 2)
+void xt_app_event(struct xt_sock *s, unsigned ev);
+void xt_app_deliver(struct xt_sock *s);
 
 #endif /* XTCP_TCP_H */

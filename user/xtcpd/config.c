@@ -9,7 +9,14 @@
 #include "app/service.h"
 #include "xtcpd/config.h"
 
-enum { OPT_IFACE = 256, OPT_ADDR, OPT_LISTEN, OPT_XDP_MODE, OPT_QUEUES };
+enum {
+	OPT_IFACE = 256, OPT_ADDR, OPT_LISTEN, OPT_XDP_MODE, OPT_QUEUES,
+	OPT_KEEPALIVE, OPT_MSL, OPT_MAX_CONNS,
+};
+
+#define DEFAULT_MSL_S		30
+#define DEFAULT_MAX_CONNS	65536
+#define MAX_MAX_CONNS		(1u << 22)
 
 static const struct option long_opts[] = {
 	{ "iface",	required_argument, NULL, OPT_IFACE },
@@ -17,6 +24,9 @@ static const struct option long_opts[] = {
 	{ "listen",	required_argument, NULL, OPT_LISTEN },
 	{ "xdp-mode",	required_argument, NULL, OPT_XDP_MODE },
 	{ "queues",	required_argument, NULL, OPT_QUEUES },
+	{ "keepalive",	required_argument, NULL, OPT_KEEPALIVE },
+	{ "msl",	required_argument, NULL, OPT_MSL },
+	{ "max-conns",	required_argument, NULL, OPT_MAX_CONNS },
 	{ "verbose",	no_argument,	   NULL, 'v' },
 	{ "help",	no_argument,	   NULL, 'h' },
 	{ 0 }
@@ -26,11 +36,17 @@ void xt_config_usage(FILE *out)
 {
 	fprintf(out,
 "usage: xtcpd --iface IF [--addr A.B.C.D] --listen PORT:SERVICE [--listen ...]\n"
+"             [--keepalive IDLE,INTVL,COUNT] [--msl SECONDS] [--max-conns N]\n"
 "             [--xdp-mode native|skb] [--queues N] [-v]\n"
 "\n"
 "  --iface IF            interface to attach the XDP program to\n"
 "  --addr A.B.C.D        local IPv4 address (default: the interface's first)\n"
 "  --listen PORT:SERVICE serve SERVICE (echo, discard, banner, http) on PORT\n"
+"  --keepalive I,N,C     probe connections idle I s, every N s, give up\n"
+"                        after C probes (RFC 1122; default off)\n"
+"  --msl SECONDS         maximum segment lifetime; TIME-WAIT lasts 2 MSL\n"
+"                        (default 30)\n"
+"  --max-conns N         live connections per worker (default 65536)\n"
 "  --xdp-mode MODE       native (driver) or skb (generic); default: native,\n"
 "                        falling back to skb with a warning\n"
 "  --queues N            serve RX queues 0..N-1 (default: all of them)\n"
@@ -83,6 +99,31 @@ static int parse_listen(struct xt_config *cfg, const char *arg,
 	return 0;
 }
 
+static int parse_keepalive(struct xt_config *cfg, const char *arg,
+			   char *err, size_t errlen)
+{
+	char buf[64], *save = NULL, *tok;
+	long v[3];
+	int i = 0;
+
+	if (strlen(arg) >= sizeof(buf))
+		return bad("--keepalive wants IDLE,INTVL,COUNT");
+	strcpy(buf, arg);
+	for (tok = strtok_r(buf, ",", &save); tok && i < 3;
+	     tok = strtok_r(NULL, ",", &save)) {
+		v[i] = parse_num(tok, 1, 7 * 24 * 3600);
+		if (v[i++] < 0)
+			break;
+	}
+	if (i != 3 || tok || v[0] < 0 || v[1] < 0 || v[2] < 0 || v[2] > 1000)
+		return bad("--keepalive wants IDLE,INTVL,COUNT in seconds, got '%s'",
+			   arg);
+	cfg->ka_idle_s = (uint32_t)v[0];
+	cfg->ka_intvl_s = (uint32_t)v[1];
+	cfg->ka_count = (uint32_t)v[2];
+	return 0;
+}
+
 static int parse_one(struct xt_config *cfg, int opt, const char *arg,
 		     char *err, size_t errlen)
 {
@@ -116,6 +157,21 @@ static int parse_one(struct xt_config *cfg, int opt, const char *arg,
 			return bad("--queues: '%s' is not in 1-%d", arg, XT_MAX_QUEUES);
 		cfg->queues = (int)n;
 		return 0;
+	case OPT_KEEPALIVE:
+		return parse_keepalive(cfg, arg, err, errlen);
+	case OPT_MSL:
+		n = parse_num(arg, 1, 3600);
+		if (n < 0)
+			return bad("--msl: '%s' is not in 1-3600 seconds", arg);
+		cfg->msl_s = (uint32_t)n;
+		return 0;
+	case OPT_MAX_CONNS:
+		n = parse_num(arg, 1, MAX_MAX_CONNS);
+		if (n < 0)
+			return bad("--max-conns: '%s' is not in 1-%u", arg,
+				   MAX_MAX_CONNS);
+		cfg->max_conns = (uint32_t)n;
+		return 0;
 	case 'v':
 		cfg->verbose++;
 		return 0;
@@ -130,6 +186,8 @@ int xt_config_parse(struct xt_config *cfg, int argc, char **argv,
 	int opt, ret;
 
 	memset(cfg, 0, sizeof(*cfg));
+	cfg->msl_s = DEFAULT_MSL_S;
+	cfg->max_conns = DEFAULT_MAX_CONNS;
 	optind = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":vh", long_opts, NULL)) != -1) {

@@ -22,6 +22,9 @@ struct xt_config {
 	int nlisten;
 	enum xt_xdp_mode xdp_mode;
 	int queues;			/* 0 = every RX queue of the interface */
+	uint32_t msl_s;			/* TIME-WAIT is 2 * msl_s */
+	uint32_t max_conns;
+	uint32_t ka_idle_s, ka_intvl_s, ka_count;	/* idle 0: off */
 	int verbose;
 };
 

@@ -74,7 +74,9 @@ static int start_workers(struct daemon *d)
 		if (ret)
 			return ret;
 		d->nworkers++;
-		ret = xt_worker_start(w);
+		ret = xt_worker_init(w);
+		if (!ret)
+			ret = xt_worker_start(w);
 		if (ret)
 			return ret;
 	}
@@ -86,6 +88,7 @@ static void stop_workers(struct daemon *d)
 	atomic_store(&d->stop, 1);
 	for (int q = 0; q < d->nworkers; q++) {
 		xt_worker_join(&d->workers[q]);
+		xt_worker_fini(&d->workers[q]);
 		xt_port_close(d->workers[q].port);
 	}
 	d->nworkers = 0;

@@ -3,11 +3,22 @@
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
+#include <time.h>
+#include <sys/random.h>
+#include "app/service.h"
 #include "common/log.h"
 #include "wire/codec.h"
 #include "xtcpd/worker.h"
 
 #define WORKER_POLL_MS	100	/* how soon a stop request is noticed */
+
+uint64_t xt_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
 static void log_segment(const struct xt_port *port, const struct xt_seg *s)
 {
@@ -20,7 +31,29 @@ static void log_segment(const struct xt_port *port, const struct xt_seg *s)
 	       s->seq, s->ack, s->payload_len);
 }
 
-static void worker_rx(struct xt_worker *w)
+/* The stack's sink: build the segment straight into a UMEM TX frame. */
+static int worker_emit(void *ctx, const struct xt_seg_out *o)
+{
+	struct xt_worker *w = ctx;
+	uint64_t addr;
+	uint8_t *buf = xt_port_tx_alloc(w->port, &addr);
+	int len;
+
+	if (!buf) {
+		w->stats.tx_errors++;
+		return -ENOBUFS;
+	}
+	len = xt_frame_build(o, buf, xt_port_frame_size(w->port));
+	if (len < 0) {
+		xt_port_tx_abort(w->port, addr);
+		w->stats.tx_errors++;
+		return len;
+	}
+	xt_port_tx_submit(w->port, addr, (uint32_t)len);
+	return 0;
+}
+
+static void worker_rx(struct xt_worker *w, uint64_t now)
 {
 	struct xt_rx_frame frames[XT_PORT_BATCH];
 	unsigned n = xt_port_rx(w->port, frames, XT_PORT_BATCH);
@@ -35,9 +68,16 @@ static void worker_rx(struct xt_worker *w)
 			       xt_parse_strerror(err));
 			continue;
 		}
+		if (seg.daddr != w->cfg->addr) {
+			w->stats.not_ours++;
+			continue;
+		}
 		w->stats.segments++;
-		log_segment(w->port, &seg);
+		if (xt_log_enabled(XT_LOG_DEBUG))
+			log_segment(w->port, &seg);
+		xt_stack_input(w->stack, &seg, now);
 	}
+	/* The stack copied what it keeps: the frames go back now. */
 	if (n)
 		xt_port_rx_release(w->port, frames, n);
 }
@@ -48,7 +88,9 @@ static void *worker_main(void *arg)
 	struct pollfd pfd = { .fd = xt_port_fd(w->port), .events = POLLIN };
 
 	while (!atomic_load(w->stop)) {
-		int ret = poll(&pfd, 1, WORKER_POLL_MS);
+		uint64_t delay = xt_stack_next_delay(w->stack, WORKER_POLL_MS);
+		int ret = poll(&pfd, 1, (int)delay);
+		uint64_t now = xt_now_ms();
 
 		if (ret < 0 && errno != EINTR) {
 			xt_err("q%u poll: %s", xt_port_queue(w->port),
@@ -56,10 +98,54 @@ static void *worker_main(void *arg)
 			break;
 		}
 		if (ret > 0)
-			worker_rx(w);
+			worker_rx(w, now);
+		xt_stack_poll(w->stack, now);
 		xt_port_tx_flush(w->port);
 	}
 	return NULL;
+}
+
+static void stack_cfg_from(const struct xt_worker *w, struct xt_stack_cfg *c)
+{
+	const struct xt_config *cfg = w->cfg;
+
+	xt_stack_cfg_default(c);
+	c->laddr = cfg->addr;
+	memcpy(c->lmac, w->nif->mac, sizeof(c->lmac));
+	c->mtu = w->nif->mtu;
+	c->max_conns = cfg->max_conns;
+	c->msl_ms = cfg->msl_s * 1000;
+	if (cfg->ka_idle_s) {
+		c->keepalive_idle_ms = cfg->ka_idle_s * 1000;
+		c->keepalive_intvl_ms = cfg->ka_intvl_s * 1000;
+		c->keepalive_count = cfg->ka_count;
+	}
+}
+
+int xt_worker_init(struct xt_worker *w)
+{
+	const struct xt_service_cfg svc = { 0 };
+	struct xt_tx_sink sink = { .emit = worker_emit, .ctx = w };
+	struct xt_stack_cfg c;
+	int ret;
+
+	stack_cfg_from(w, &c);
+	if (getrandom(&c.secret, sizeof(c.secret), 0) != sizeof(c.secret))
+		return -errno;
+	w->stack = xt_stack_new(&c, &sink, xt_now_ms());
+	if (!w->stack)
+		return -ENOMEM;
+	for (int i = 0; i < w->cfg->nlisten; i++) {
+		ret = xt_service_start(w->stack, w->cfg->listen[i].service,
+				       w->cfg->listen[i].port, &svc);
+		if (ret) {
+			xt_err("cannot start %s on port %u: %s",
+			       xt_service_name(w->cfg->listen[i].service),
+			       w->cfg->listen[i].port, strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
 }
 
 int xt_worker_start(struct xt_worker *w)
@@ -77,4 +163,14 @@ void xt_worker_join(struct xt_worker *w)
 	if (w->started)
 		pthread_join(w->thread, NULL);
 	w->started = 0;
+}
+
+void xt_worker_fini(struct xt_worker *w)
+{
+	if (!w->stack)
+		return;
+	xt_stack_free(w->stack, xt_now_ms());
+	w->stack = NULL;
+	if (w->port)
+		xt_port_tx_flush(w->port);	/* the resets go out */
 }

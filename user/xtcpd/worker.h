@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * One worker per RX queue: shared-nothing, run to completion.
- * rx batch -> parse -> (TCP) -> tx batch -> repeat.
+ * rx batch -> parse -> TCP input -> poll (timers, callbacks, output)
+ * -> tx batch -> sleep until the next frame or timer.
  */
 #ifndef XTCP_WORKER_H
 #define XTCP_WORKER_H
@@ -9,6 +10,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include "tcp/stack.h"
 #include "xdp/netif.h"
 #include "xdp/port.h"
 #include "xtcpd/config.h"
@@ -16,10 +18,13 @@
 struct xt_worker_stats {
 	uint64_t segments;		/* parsed and handed to TCP */
 	uint64_t malformed;		/* rejected by the codec */
+	uint64_t not_ours;		/* addressed to another IPv4 address */
+	uint64_t tx_errors;		/* no frame, or the builder refused */
 };
 
 struct xt_worker {
 	struct xt_port *port;
+	struct xt_stack *stack;
 	const struct xt_config *cfg;
 	const struct xt_netif *nif;
 	atomic_int *stop;
@@ -28,8 +33,14 @@ struct xt_worker {
 	struct xt_worker_stats stats;
 };
 
+/* Builds the worker's TCP stack and starts its services. */
+int xt_worker_init(struct xt_worker *w);
 int xt_worker_start(struct xt_worker *w);
 /* Waits for the worker to notice *stop and return. */
 void xt_worker_join(struct xt_worker *w);
+/* Resets what is still open and frees the stack; after join. */
+void xt_worker_fini(struct xt_worker *w);
+
+uint64_t xt_now_ms(void);
 
 #endif /* XTCP_WORKER_H */

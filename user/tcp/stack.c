@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The stack a worker drives: input one segment at a time, then one poll
+ * per batch that fires timers, lets the application see what arrived,
+ * sends what is owed, and frees what closed.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "tcp/tcp.h"
+
+#define TABLE_MIN	1024
+#define TABLE_MAX	(1u << 20)
+
+void xt_stack_cfg_default(struct xt_stack_cfg *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->mtu = 1500;
+	c->max_conns = 65536;
+	c->max_half_open = 4096;
+	c->sndbuf = 256 * 1024;
+	c->rcvbuf = 256 * 1024;
+	c->reasm_limit = 256 * 1024;
+	c->msl_ms = 30 * 1000;
+	c->rto_min_ms = 200;
+	c->rto_max_ms = 60 * 1000;		/* RFC 6298 §2.5 */
+	c->rto_initial_ms = 1000;		/* RFC 6298 §2.1 */
+	c->max_retries = 15;
+	c->syn_retries = 6;
+	c->delack_ms = 40;
+	c->keepalive_idle_ms = 0;		/* RFC 1122: off by default */
+	c->keepalive_intvl_ms = 75 * 1000;
+	c->keepalive_count = 9;
+	c->challenge_acks_per_s = 1000;
+}
+
+static uint32_t table_size(uint32_t max_conns)
+{
+	uint32_t n = TABLE_MIN;
+
+	while (n < max_conns && n < TABLE_MAX)
+		n <<= 1;
+	return n;
+}
+
+struct xt_stack *xt_stack_new(const struct xt_stack_cfg *cfg,
+			      const struct xt_tx_sink *sink, uint64_t now_ms)
+{
+	struct xt_stack *st = calloc(1, sizeof(*st));
+	uint32_t n = table_size(cfg->max_conns);
+
+	if (!st)
+		return NULL;
+	st->table = calloc(n, sizeof(*st->table));
+	if (!st->table) {
+		free(st);
+		return NULL;
+	}
+	st->cfg = *cfg;
+	st->sink = *sink;
+	st->table_mask = n - 1;
+	st->now = now_ms;
+	st->mss_local = (uint16_t)(cfg->mtu - 40);
+	/* Neither the timestamp clock nor the port sequence starts at 0. */
+	st->ts_offset = (uint32_t)xt_siphash_2u64(&cfg->secret, 1, 2);
+	st->eph_next = (uint16_t)xt_siphash_2u64(&cfg->secret, 3, 4);
+	xt_wheel_init(&st->wheel, now_ms);
+	return st;
+}
+
+/* Callbacks first (they may queue data or close), then output. */
+static void run_work(struct xt_stack *st)
+{
+	struct xt_sock *s;
+
+	while ((s = st->work)) {
+		st->work = s->work_next;
+		if (!s->dead)
+			xt_app_deliver(s);
+		if (!s->dead)
+			xt_tcp_output(s);
+		s->on_work = false;
+	}
+}
+
+static void bury(struct xt_stack *st)
+{
+	struct xt_sock *s;
+
+	while ((s = st->graveyard)) {
+		st->graveyard = s->work_next;
+		xt_conn_destroy(s);
+	}
+}
+
+void xt_stack_input(struct xt_stack *st, const struct xt_seg *seg,
+		    uint64_t now_ms)
+{
+	st->now = now_ms;
+	st->stats.segs_in++;
+	xt_tcp_input(st, seg);
+}
+
+void xt_stack_poll(struct xt_stack *st, uint64_t now_ms)
+{
+	st->now = now_ms;
+	xt_wheel_advance(&st->wheel, now_ms);
+	run_work(st);
+	bury(st);
+}
+
+uint64_t xt_stack_next_delay(const struct xt_stack *st, uint64_t cap_ms)
+{
+	return st->work ? 0 : xt_wheel_next_delay(&st->wheel, cap_ms);
+}
+
+unsigned xt_stack_conn_count(const struct xt_stack *st)
+{
+	return st->nconns;
+}
+
+const struct xt_stack_stats *xt_stack_stats(const struct xt_stack *st)
+{
+	return &st->stats;
+}
+
+void xt_stack_free(struct xt_stack *st, uint64_t now_ms)
+{
+	if (!st)
+		return;
+	st->now = now_ms;
+	for (uint32_t i = 0; i <= st->table_mask; i++) {
+		while (st->table[i]) {
+			struct xt_sock *s = st->table[i];
+
+			if (s->state != XT_TIME_WAIT && s->state != XT_SYN_SENT)
+				xt_tcp_send_rst(s);
+			xt_tcp_done(s, XT_CLOSE_ABORTED);
+		}
+	}
+	st->work = NULL;
+	bury(st);
+	free(st->table);
+	free(st);
+}

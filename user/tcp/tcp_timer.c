@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The connection timers, all on the worker's wheel: retransmission
+ * (RFC 6298), delayed ACK (RFC 1122 §4.2.3.2), persist (§4.2.2.17),
+ * keepalive (§4.2.3.6) and TIME-WAIT (RFC 9293 §3.10.7.4).
+ */
+#include "tcp/tcp.h"
+
+static void rtx_syn(struct xt_sock *s)
+{
+	if (s->retries >= s->st->cfg.syn_retries) {
+		s->st->stats.timeouts++;
+		xt_tcp_done(s, XT_CLOSE_TIMEOUT);
+		return;
+	}
+	s->retries++;
+	s->st->stats.retransmits++;
+	xt_rtt_backoff(s);
+	xt_tcp_send_syn(s);
+	xt_tcp_arm_rtx(s);
+}
+
+/* RFC 6298 §5.4-5.7: back off, resend from SND.UNA, or give up. */
+static void rtx_fire(struct xt_timer *t, uint64_t now)
+{
+	struct xt_sock *s = container_of(t, struct xt_sock, rtx_timer);
+
+	(void)now;
+	if (s->state == XT_SYN_SENT || s->state == XT_SYN_RCVD) {
+		rtx_syn(s);
+		return;
+	}
+	if (!xt_tcp_flight(s))
+		return;
+	if (s->retries >= s->st->cfg.max_retries) {
+		s->st->stats.timeouts++;
+		xt_tcp_send_rst(s);
+		xt_tcp_done(s, XT_CLOSE_TIMEOUT);
+		return;
+	}
+	s->retries++;
+	xt_cc_on_timeout(s);
+	xt_rtt_backoff(s);
+	s->rtt_timing = false;
+	s->snd_nxt = s->snd_una;	/* go back: resend from the left edge */
+	xt_tcp_output(s);
+}
+
+static void delack_fire(struct xt_timer *t, uint64_t now)
+{
+	struct xt_sock *s = container_of(t, struct xt_sock, delack_timer);
+
+	(void)now;
+	s->ack_now = true;
+	xt_tcp_schedule(s);
+}
+
+/* Zero-window probes, backing off, for as long as the peer answers. */
+static void persist_fire(struct xt_timer *t, uint64_t now)
+{
+	struct xt_sock *s = container_of(t, struct xt_sock, persist_timer);
+
+	(void)now;
+	if (s->snd_wnd || !xt_ring_len(&s->sndbuf))
+		return;
+	xt_tcp_send_probe(s);
+	if (s->persist_backoff < 16)
+		s->persist_backoff++;
+	xt_tcp_output(s);	/* re-arms the persist timer */
+}
+
+static void keepalive_fire(struct xt_timer *t, uint64_t now)
+{
+	struct xt_sock *s = container_of(t, struct xt_sock, keepalive_timer);
+	const struct xt_stack_cfg *c = &s->st->cfg;
+	uint64_t idle_until = s->last_rcv + c->keepalive_idle_ms;
+
+	if (now < idle_until && !s->keepalive_probes) {
+		xt_wheel_arm(&s->st->wheel, t, idle_until);
+		return;
+	}
+	if (s->keepalive_probes >= c->keepalive_count) {
+		s->st->stats.keepalive_drops++;
+		xt_tcp_send_rst(s);
+		xt_tcp_done(s, XT_CLOSE_TIMEOUT);
+		return;
+	}
+	s->keepalive_probes++;
+	xt_tcp_send_probe(s);
+	xt_wheel_arm(&s->st->wheel, t, now + c->keepalive_intvl_ms);
+}
+
+/* The end of TIME-WAIT, or of an orphan's wait in FIN-WAIT-2. */
+static void timewait_fire(struct xt_timer *t, uint64_t now)
+{
+	struct xt_sock *s = container_of(t, struct xt_sock, timewait_timer);
+
+	(void)now;
+	xt_tcp_done(s, XT_CLOSE_NORMAL);
+}
+
+void xt_tcp_timers_init(struct xt_sock *s)
+{
+	xt_timer_init(&s->rtx_timer, rtx_fire);
+	xt_timer_init(&s->delack_timer, delack_fire);
+	xt_timer_init(&s->persist_timer, persist_fire);
+	xt_timer_init(&s->keepalive_timer, keepalive_fire);
+	xt_timer_init(&s->timewait_timer, timewait_fire);
+}
+
+void xt_tcp_timers_cancel(struct xt_sock *s)
+{
+	struct xt_wheel *w = &s->st->wheel;
+
+	xt_wheel_cancel(w, &s->rtx_timer);
+	xt_wheel_cancel(w, &s->delack_timer);
+	xt_wheel_cancel(w, &s->persist_timer);
+	xt_wheel_cancel(w, &s->keepalive_timer);
+	xt_wheel_cancel(w, &s->timewait_timer);
+}
+
+/* RFC 6298 §5.1: start the timer if it is not running. */
+void xt_tcp_arm_rtx(struct xt_sock *s)
+{
+	if (!xt_timer_armed(&s->rtx_timer))
+		xt_wheel_arm(&s->st->wheel, &s->rtx_timer,
+			     s->st->now + s->rto_ms);
+}
+
+void xt_tcp_arm_delack(struct xt_sock *s)
+{
+	if (!xt_timer_armed(&s->delack_timer))
+		xt_wheel_arm(&s->st->wheel, &s->delack_timer,
+			     s->st->now + s->st->cfg.delack_ms);
+}
+
+void xt_tcp_arm_keepalive(struct xt_sock *s)
+{
+	const struct xt_stack_cfg *c = &s->st->cfg;
+
+	if (c->keepalive_idle_ms)
+		xt_wheel_arm(&s->st->wheel, &s->keepalive_timer,
+			     s->st->now + c->keepalive_idle_ms);
+}
+
+/* TIME-WAIT, for 2 MSL from now: entered, or restarted by a resent FIN. */
+void xt_tcp_enter_timewait(struct xt_sock *s)
+{
+	struct xt_wheel *w = &s->st->wheel;
+
+	if (s->state != XT_TIME_WAIT)
+		xt_tcp_set_state(s, XT_TIME_WAIT);
+	xt_wheel_cancel(w, &s->rtx_timer);
+	xt_wheel_cancel(w, &s->persist_timer);
+	xt_wheel_cancel(w, &s->keepalive_timer);
+	xt_wheel_arm(w, &s->timewait_timer,
+		     s->st->now + 2ULL * s->st->cfg.msl_ms);
+}
+
+/*
+ * FIN-WAIT-2 with no application behind it waits for the peer's FIN only
+ * so long (as Linux's tcp_fin_timeout does): 2 MSL, then CLOSED.
+ */
+void xt_tcp_arm_orphan(struct xt_sock *s)
+{
+	xt_wheel_arm(&s->st->wheel, &s->timewait_timer,
+		     s->st->now + 2ULL * s->st->cfg.msl_ms);
+}
