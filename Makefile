@@ -52,7 +52,7 @@ FUZZ_SECONDS ?= 60
 
 .DELETE_ON_ERROR:
 .PHONY: all deps check test-unit test-bpf test-integration fuzz fuzz-smoke \
-	demo bench clean help
+	demo clean help
 
 all: $(BPF_OBJS) $(SKEL) $(XTCPD) $(XTCPCTL) $(UNIT_BIN) $(BPFT_BIN)
 
@@ -65,7 +65,6 @@ help:
 	@echo "make test-integration  veth testbed: xtcpd against Linux (root)"
 	@echo "make fuzz           libFuzzer on the frame parser (FUZZ_SECONDS=$(FUZZ_SECONDS))"
 	@echo "make demo           testbed + xtcpd + Linux clients, explained"
-	@echo "make bench          handshake rate and SYN flood vs the Linux kernel"
 
 deps:
 	$(Q)tools/deps.sh
@@ -147,10 +146,6 @@ check: deps
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tools/demo.sh
-
-bench: deps
-	$(Q)$(MAKE) --no-print-directory all
-	$(Q)tools/bench.sh
 
 clean:
 	$(Q)rm -rf $(BUILD)

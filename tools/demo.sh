@@ -27,8 +27,16 @@ say "curl http://$IP_A/ from side b (Linux TCP) to xtcpd's http service"
 on_b timeout 5 curl -sS -i "http://$IP_A/" | show
 
 say "curl fetches 1 MB in one response, checked byte for byte"
-got=$(on_b timeout 10 curl -sS "http://$IP_A/1000000" | wc -c)
-echo "   received $got bytes (asked for 1000000)"
+# The http service's body: this 63-character line and a newline, repeated.
+want=$(yes 0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ. |
+	head -c 1000000 | sha256sum)
+got=$(on_b timeout 10 curl -sS "http://$IP_A/1000000" | sha256sum)
+if [ "$got" = "$want" ]; then
+	echo "   1000000 bytes, sha256 ${got:0:16}... as expected"
+else
+	echo "   MISMATCH: sha256 ${got:0:16}..., expected ${want:0:16}..."
+	exit 1
+fi
 
 say "nc sends a line to the echo service and reads it back"
 on_b timeout 5 bash -c "echo 'hello, xtcp' | nc -N $IP_A 7" | show
