@@ -39,4 +39,12 @@ struct {
 	__type(value, struct xt_xdp_stats);
 } stats SEC(".maps");
 
+/* xtcpd's own counters, one slot per worker; the program never reads it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XT_MAX_QUEUES);
+	__type(key, __u32);
+	__type(value, struct xt_daemon_stats);
+} dstats SEC(".maps");
+
 #endif /* XTCP_MAPS_BPF_H */

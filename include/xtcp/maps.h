@@ -84,6 +84,24 @@ struct xt_xdp_stats {
 
 #define XT_STATS_FIELD_COUNT	9
 
+/*
+ * dstats: what each xtcpd worker reports, one array slot per worker,
+ * rewritten about ten times a second. Counters only grow; conns[] is the
+ * number of connections in each state right now.
+ */
+struct xt_daemon_stats {
+	__u64 conns[XT_TCP_NSTATES];	/* indexed by enum xt_tcp_state */
+	__u64 segs_in, segs_out, malformed;
+	__u64 active_opens, passive_opens;
+	__u64 resets_sent, resets_received;
+	__u64 retransmits, fast_retransmits, timeouts;
+	__u64 challenge_acks, paws_drops, bad_acks;
+	__u64 backlog_drops, conn_limit_drops, keepalive_drops;
+	__u64 ooo_segments;
+};
+
+#define XT_DSTATS_COUNTERS	17
+
 #ifndef __bpf__
 _Static_assert(sizeof(struct xt_listen_val) == 4, "listen_val layout");
 _Static_assert(sizeof(struct xt_ctl) == 8, "ctl layout");
@@ -92,6 +110,8 @@ _Static_assert(sizeof(struct xt_conn_val) == 8, "conn_val layout");
 _Static_assert(sizeof(struct xt_conn_win) == 8, "conn_win layout");
 _Static_assert(sizeof(struct xt_xdp_stats) == XT_STATS_FIELD_COUNT * 8,
 	       "xdp_stats layout");
+_Static_assert(sizeof(struct xt_daemon_stats) ==
+	       (XT_TCP_NSTATES + XT_DSTATS_COUNTERS) * 8, "daemon_stats layout");
 #endif
 
 #endif /* XTCP_MAPS_H */

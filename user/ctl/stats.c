@@ -63,25 +63,96 @@ cleanup:
 	return ret;
 }
 
+#define DFIELD(name) { #name, offsetof(struct xt_daemon_stats, name) }
+
+static const struct {
+	const char *name;
+	size_t off;
+} dstats_fields[] = {
+	DFIELD(segs_in), DFIELD(segs_out), DFIELD(malformed),
+	DFIELD(active_opens), DFIELD(passive_opens),
+	DFIELD(resets_sent), DFIELD(resets_received),
+	DFIELD(retransmits), DFIELD(fast_retransmits), DFIELD(timeouts),
+	DFIELD(challenge_acks), DFIELD(paws_drops), DFIELD(bad_acks),
+	DFIELD(backlog_drops), DFIELD(conn_limit_drops),
+	DFIELD(keepalive_drops), DFIELD(ooo_segments),
+};
+
+_Static_assert(sizeof(dstats_fields) / sizeof(dstats_fields[0]) ==
+	       XT_DSTATS_COUNTERS, "every daemon counter has a name");
+
+/* "conns_" and the state's name, as ss(8) spells states, lower case. */
+static const char *const conn_names[XT_TCP_NSTATES] = {
+	"conns_closed", "conns_listen", "conns_syn_sent", "conns_syn_recv",
+	"conns_established", "conns_fin_wait1", "conns_fin_wait2",
+	"conns_close_wait", "conns_closing", "conns_last_ack",
+	"conns_time_wait",
+};
+
+/* Every worker's slot added up (unused slots are zero). */
+static int dstats_sum(const char *pin_dir, struct xt_daemon_stats *sum)
+{
+	struct xt_daemon_stats one;
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/dstats", pin_dir);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -errno;
+	memset(sum, 0, sizeof(*sum));
+	for (__u32 k = 0; k < XT_MAX_QUEUES; k++) {
+		if (bpf_map_lookup_elem(fd, &k, &one)) {
+			close(fd);
+			return -errno;
+		}
+		for (size_t f = 0; f < sizeof(one) / sizeof(__u64); f++)
+			((__u64 *)sum)[f] += ((__u64 *)&one)[f];
+	}
+	close(fd);
+	return 0;
+}
+
+struct printer {
+	FILE *out;
+	int json;
+	int n;
+};
+
+static void put(struct printer *p, const char *name, __u64 v)
+{
+	if (p->json)
+		fprintf(p->out, "%s\"%s\": %llu", p->n ? ", " : "", name,
+			(unsigned long long)v);
+	else
+		fprintf(p->out, "%-22s %llu\n", name, (unsigned long long)v);
+	p->n++;
+}
+
+static __u64 field(const void *base, size_t off)
+{
+	return *(const __u64 *)((const char *)base + off);
+}
+
 int ctl_stats(FILE *out, const char *pin_dir, int json)
 {
-	struct xt_xdp_stats sum;
-	int ret = stats_sum(pin_dir, &sum);
+	struct printer p = { .out = out, .json = json };
+	struct xt_xdp_stats xdp;
+	struct xt_daemon_stats d;
+	int ret = stats_sum(pin_dir, &xdp);
 
+	if (!ret)
+		ret = dstats_sum(pin_dir, &d);
 	if (ret)
 		return ret;
 	if (json)
 		fprintf(out, "{");
-	for (size_t i = 0; i < XT_STATS_FIELD_COUNT; i++) {
-		__u64 v = *(__u64 *)((char *)&sum + stats_fields[i].off);
-
-		if (json)
-			fprintf(out, "%s\"%s\": %llu", i ? ", " : "",
-				stats_fields[i].name, (unsigned long long)v);
-		else
-			fprintf(out, "%-22s %llu\n", stats_fields[i].name,
-				(unsigned long long)v);
-	}
+	for (size_t i = 0; i < XT_STATS_FIELD_COUNT; i++)
+		put(&p, stats_fields[i].name, field(&xdp, stats_fields[i].off));
+	for (int i = XT_LISTEN; i < XT_TCP_NSTATES; i++)
+		put(&p, conn_names[i], d.conns[i]);
+	for (size_t i = 0; i < XT_DSTATS_COUNTERS; i++)
+		put(&p, dstats_fields[i].name, field(&d, dstats_fields[i].off));
 	if (json)
 		fprintf(out, "}\n");
 	return 0;

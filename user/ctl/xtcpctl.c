@@ -15,7 +15,8 @@ static void usage(FILE *out)
 	fprintf(out,
 "usage: xtcpctl [--iface IF] [--json] stats\n"
 "\n"
-"  stats     XDP verdict counters, summed over CPUs\n"
+"  stats     XDP verdict counters (summed over CPUs), connections per\n"
+"            state and TCP counters (summed over workers)\n"
 "  --iface   the interface xtcpd serves (default: the only one running)\n"
 "  --json    one JSON object instead of name/value lines\n");
 }

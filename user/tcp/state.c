@@ -46,6 +46,10 @@ void xt_tcp_set_state(struct xt_sock *s, enum xt_tcp_state to)
 		st->nhalf_open--;
 	if (to == XT_SYN_RCVD)
 		st->nhalf_open++;
+	if (s->state != XT_CLOSED)
+		st->stats.in_state[s->state]--;
+	if (to != XT_CLOSED)
+		st->stats.in_state[to]++;
 	s->state = to;
 	st->stats.state_enter[to]++;
 }

@@ -284,6 +284,11 @@ int xt_loader_xsks_fd(const struct xt_loader *ld)
 	return bpf_map__fd(ld->skel->maps.xsks);
 }
 
+int xt_loader_dstats_fd(const struct xt_loader *ld)
+{
+	return bpf_map__fd(ld->skel->maps.dstats);
+}
+
 const char *xt_loader_mode_name(const struct xt_loader *ld)
 {
 	return ld->mode == XDP_MODE_SKB ? "skb" : "native";

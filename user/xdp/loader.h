@@ -24,6 +24,7 @@ int xt_loader_ifindex(const struct xt_loader *ld);
 int xt_loader_listen_fd(const struct xt_loader *ld);
 int xt_loader_ctl_fd(const struct xt_loader *ld);
 int xt_loader_xsks_fd(const struct xt_loader *ld);
+int xt_loader_dstats_fd(const struct xt_loader *ld);
 const char *xt_loader_mode_name(const struct xt_loader *ld);
 
 /* The pin directory of an interface: XT_PIN_ROOT "/" ifname. */

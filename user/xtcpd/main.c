@@ -69,6 +69,8 @@ static int start_workers(struct daemon *d)
 		w->cfg = &d->cfg;
 		w->nif = &d->nif;
 		w->stop = &d->stop;
+		w->dstats_fd = xt_loader_dstats_fd(d->loader);
+		w->index = (uint32_t)q;
 		ret = xt_port_open(&w->port, d->cfg.ifname, (uint32_t)q,
 				   xt_loader_xsks_fd(d->loader), &port_cfg);
 		if (ret)

@@ -5,12 +5,14 @@
 #include <string.h>
 #include <time.h>
 #include <sys/random.h>
+#include <bpf/bpf.h>
 #include "app/service.h"
 #include "common/log.h"
 #include "wire/codec.h"
 #include "xtcpd/worker.h"
 
 #define WORKER_POLL_MS	100	/* how soon a stop request is noticed */
+#define PUBLISH_MS	100	/* how often the counters reach dstats */
 
 uint64_t xt_now_ms(void)
 {
@@ -82,13 +84,41 @@ static void worker_rx(struct xt_worker *w, uint64_t now)
 		xt_port_rx_release(w->port, frames, n);
 }
 
+/* The stack's counters into the pinned dstats map, for xtcpctl/bpftool. */
+static void worker_publish(struct xt_worker *w, uint64_t now)
+{
+	const struct xt_stack_stats *ss = xt_stack_stats(w->stack);
+	struct xt_daemon_stats d = {
+		.segs_in = ss->segs_in, .segs_out = ss->segs_out,
+		.malformed = w->stats.malformed,
+		.active_opens = ss->active_opens,
+		.passive_opens = ss->passive_opens,
+		.resets_sent = ss->resets_sent,
+		.resets_received = ss->resets_received,
+		.retransmits = ss->retransmits,
+		.fast_retransmits = ss->fast_retransmits,
+		.timeouts = ss->timeouts, .challenge_acks = ss->challenge_acks,
+		.paws_drops = ss->paws_drops, .bad_acks = ss->bad_acks,
+		.backlog_drops = ss->backlog_drops,
+		.conn_limit_drops = ss->conn_limit_drops,
+		.keepalive_drops = ss->keepalive_drops,
+		.ooo_segments = ss->ooo_segments,
+	};
+
+	for (int i = 0; i < XT_TCP_NSTATES; i++)
+		d.conns[i] = ss->in_state[i];
+	if (bpf_map_update_elem(w->dstats_fd, &w->index, &d, BPF_ANY))
+		xt_dbg("q%u: publishing counters: %s", w->index, strerror(errno));
+	w->published_at = now;
+}
+
 static void *worker_main(void *arg)
 {
 	struct xt_worker *w = arg;
 	struct pollfd pfd = { .fd = xt_port_fd(w->port), .events = POLLIN };
 
 	while (!atomic_load(w->stop)) {
-		uint64_t delay = xt_stack_next_delay(w->stack, WORKER_POLL_MS);
+		uint64_t delay = xt_stack_next_delay(w->stack, PUBLISH_MS);
 		int ret = poll(&pfd, 1, (int)delay);
 		uint64_t now = xt_now_ms();
 
@@ -101,6 +131,8 @@ static void *worker_main(void *arg)
 			worker_rx(w, now);
 		xt_stack_poll(w->stack, now);
 		xt_port_tx_flush(w->port);
+		if (now - w->published_at >= PUBLISH_MS)
+			worker_publish(w, now);
 	}
 	return NULL;
 }

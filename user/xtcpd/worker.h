@@ -28,6 +28,9 @@ struct xt_worker {
 	const struct xt_config *cfg;
 	const struct xt_netif *nif;
 	atomic_int *stop;
+	int dstats_fd;			/* where the counters are published */
+	uint32_t index;			/* this worker's slot there */
+	uint64_t published_at;
 	pthread_t thread;
 	int started;
 	struct xt_worker_stats stats;
