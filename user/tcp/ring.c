@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Byte ring. Every copy is at most two memcpy()s: up to the end of buf, then
+ * from its start. Index arithmetic never adds two values that could together
+ * reach 2^32, so any cap up to UINT32_MAX works.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "tcp/ring.h"
+
+static inline uint32_t min_u32(uint32_t a, uint32_t b)
+{
+	return a < b ? a : b;
+}
+
+/* Index of the byte off bytes after the head, for off <= cap; always < cap. */
+static uint32_t ring_idx(const struct xt_ring *r, uint32_t off)
+{
+	uint32_t to_end = r->cap - r->head;
+
+	return off < to_end ? r->head + off : off - to_end;
+}
+
+int xt_ring_init(struct xt_ring *r, uint32_t cap)
+{
+	memset(r, 0, sizeof(*r));
+	if (!cap)
+		return -EINVAL;
+	r->buf = malloc(cap);
+	if (!r->buf)
+		return -ENOMEM;
+	r->cap = cap;
+	return 0;
+}
+
+void xt_ring_free(struct xt_ring *r)
+{
+	if (!r)
+		return;
+	free(r->buf);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Copies n bytes out of the ring starting at index i, wrapping once. */
+static void ring_copy_out(const struct xt_ring *r, uint32_t i, uint8_t *dst,
+			  uint32_t n)
+{
+	uint32_t first = min_u32(n, r->cap - i);
+
+	memcpy(dst, r->buf + i, first);
+	memcpy(dst + first, r->buf, n - first);
+}
+
+uint32_t xt_ring_write(struct xt_ring *r, const void *src, uint32_t n)
+{
+	uint32_t i, first;
+
+	n = min_u32(n, xt_ring_space(r));
+	if (!n)
+		return 0;
+	i = ring_idx(r, r->len);
+	first = min_u32(n, r->cap - i);
+	memcpy(r->buf + i, src, first);
+	memcpy(r->buf, (const uint8_t *)src + first, n - first);
+	r->len += n;
+	return n;
+}
+
+uint32_t xt_ring_peek(const struct xt_ring *r, uint32_t off, void *dst,
+		      uint32_t n)
+{
+	if (off >= r->len)
+		return 0;
+	n = min_u32(n, r->len - off);
+	ring_copy_out(r, ring_idx(r, off), dst, n);
+	return n;
+}
+
+uint32_t xt_ring_drop(struct xt_ring *r, uint32_t n)
+{
+	n = min_u32(n, r->len);
+	r->head = ring_idx(r, n);
+	r->len -= n;
+	if (!r->len)
+		r->head = 0;	/* keeps the next write in one piece */
+	return n;
+}
+
+uint32_t xt_ring_read(struct xt_ring *r, void *dst, uint32_t n)
+{
+	return xt_ring_drop(r, xt_ring_peek(r, 0, dst, n));
+}
