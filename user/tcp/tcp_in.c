@@ -58,6 +58,12 @@ static void negotiate(struct xt_sock *s, const struct xt_seg *seg)
 	s->irs = seg->seq;
 	s->rcv_nxt = seg->seq + 1;
 	s->rcv_up = s->rcv_nxt;
+	/*
+	 * What our SYN offered (unscaled, §3.10.7.3), now that RCV.NXT is
+	 * known: an active open sent its SYN before it was.
+	 */
+	s->rcv_adv = s->rcv_nxt + (xt_ring_space(&s->rcvbuf) < 65535 ?
+				   xt_ring_space(&s->rcvbuf) : 65535);
 	s->snd_wnd = seg->wnd;		/* SYN windows are not scaled */
 	s->max_snd_wnd = s->snd_wnd;
 	s->snd_wl1 = seg->seq;

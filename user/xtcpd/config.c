@@ -11,8 +11,11 @@
 
 enum {
 	OPT_IFACE = 256, OPT_ADDR, OPT_LISTEN, OPT_XDP_MODE, OPT_QUEUES,
-	OPT_KEEPALIVE, OPT_MSL, OPT_MAX_CONNS,
+	OPT_KEEPALIVE, OPT_MSL, OPT_MAX_CONNS, OPT_CONNECT, OPT_LOCAL_PORTS,
 };
+
+#define DEFAULT_EPH_LO		61000
+#define DEFAULT_EPH_HI		61999
 
 #define DEFAULT_MSL_S		30
 #define DEFAULT_MAX_CONNS	65536
@@ -27,6 +30,8 @@ static const struct option long_opts[] = {
 	{ "keepalive",	required_argument, NULL, OPT_KEEPALIVE },
 	{ "msl",	required_argument, NULL, OPT_MSL },
 	{ "max-conns",	required_argument, NULL, OPT_MAX_CONNS },
+	{ "connect",	required_argument, NULL, OPT_CONNECT },
+	{ "local-ports", required_argument, NULL, OPT_LOCAL_PORTS },
 	{ "verbose",	no_argument,	   NULL, 'v' },
 	{ "help",	no_argument,	   NULL, 'h' },
 	{ 0 }
@@ -36,12 +41,17 @@ void xt_config_usage(FILE *out)
 {
 	fprintf(out,
 "usage: xtcpd --iface IF [--addr A.B.C.D] --listen PORT:SERVICE [--listen ...]\n"
+"             [--connect A.B.C.D:PORT:SERVICE ...] [--local-ports LO-HI]\n"
 "             [--keepalive IDLE,INTVL,COUNT] [--msl SECONDS] [--max-conns N]\n"
 "             [--xdp-mode native|skb] [--queues N] [-v]\n"
 "\n"
 "  --iface IF            interface to attach the XDP program to\n"
 "  --addr A.B.C.D        local IPv4 address (default: the interface's first)\n"
 "  --listen PORT:SERVICE serve SERVICE (echo, discard, banner, http) on PORT\n"
+"  --connect A:P:SERVICE open a connection to A:P at start and run the\n"
+"                        client side of SERVICE (echo, discard, banner)\n"
+"  --local-ports LO-HI   ports for --connect, reserved from the kernel\n"
+"                        while xtcpd runs (default 61000-61999)\n"
 "  --keepalive I,N,C     probe connections idle I s, every N s, give up\n"
 "                        after C probes (RFC 1122; default off)\n"
 "  --msl SECONDS         maximum segment lifetime; TIME-WAIT lasts 2 MSL\n"
@@ -96,6 +106,59 @@ static int parse_listen(struct xt_config *cfg, const char *arg,
 	cfg->listen[cfg->nlisten].port = (uint16_t)p;
 	cfg->listen[cfg->nlisten].service = svc;
 	cfg->nlisten++;
+	return 0;
+}
+
+static int parse_connect(struct xt_config *cfg, const char *arg,
+			 char *err, size_t errlen)
+{
+	char buf[64], *port, *svc;
+	struct xt_connect_cfg *c = &cfg->connect[cfg->nconnect];
+	struct in_addr a;
+	long p;
+
+	if (cfg->nconnect == XT_MAX_CONNECT)
+		return bad("--connect: at most %d", XT_MAX_CONNECT);
+	if (strlen(arg) >= sizeof(buf))
+		return bad("--connect wants A.B.C.D:PORT:SERVICE");
+	strcpy(buf, arg);
+	port = strchr(buf, ':');
+	svc = port ? strchr(port + 1, ':') : NULL;
+	if (!svc)
+		return bad("--connect wants A.B.C.D:PORT:SERVICE, got '%s'", arg);
+	*port++ = '\0';
+	*svc++ = '\0';
+	if (inet_pton(AF_INET, buf, &a) != 1)
+		return bad("--connect: '%s' is not an IPv4 address", buf);
+	p = parse_num(port, 1, 65535);
+	if (p < 0)
+		return bad("--connect: '%s' is not a port (1-65535)", port);
+	c->service = xt_service_find(svc);
+	if (c->service < 0 || !xt_service_ops(c->service))
+		return bad("--connect: '%s' has no client side (echo, discard, banner)",
+			   svc);
+	c->addr = a.s_addr;
+	c->port = (uint16_t)p;
+	cfg->nconnect++;
+	return 0;
+}
+
+static int parse_ports(struct xt_config *cfg, const char *arg,
+		       char *err, size_t errlen)
+{
+	char buf[16], *dash;
+	long lo, hi;
+
+	if (strlen(arg) >= sizeof(buf) || !(dash = strchr(strcpy(buf, arg), '-')))
+		return bad("--local-ports wants LO-HI, got '%s'", arg);
+	*dash = '\0';
+	lo = parse_num(buf, 1024, 65535);
+	hi = parse_num(dash + 1, 1024, 65535);
+	if (lo < 0 || hi < lo)
+		return bad("--local-ports: '%s' is not a range within 1024-65535",
+			   arg);
+	cfg->eph_lo = (uint16_t)lo;
+	cfg->eph_hi = (uint16_t)hi;
 	return 0;
 }
 
@@ -157,6 +220,10 @@ static int parse_one(struct xt_config *cfg, int opt, const char *arg,
 			return bad("--queues: '%s' is not in 1-%d", arg, XT_MAX_QUEUES);
 		cfg->queues = (int)n;
 		return 0;
+	case OPT_CONNECT:
+		return parse_connect(cfg, arg, err, errlen);
+	case OPT_LOCAL_PORTS:
+		return parse_ports(cfg, arg, err, errlen);
 	case OPT_KEEPALIVE:
 		return parse_keepalive(cfg, arg, err, errlen);
 	case OPT_MSL:
@@ -188,6 +255,8 @@ int xt_config_parse(struct xt_config *cfg, int argc, char **argv,
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->msl_s = DEFAULT_MSL_S;
 	cfg->max_conns = DEFAULT_MAX_CONNS;
+	cfg->eph_lo = DEFAULT_EPH_LO;
+	cfg->eph_hi = DEFAULT_EPH_HI;
 	optind = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":vh", long_opts, NULL)) != -1) {
@@ -208,7 +277,12 @@ int xt_config_parse(struct xt_config *cfg, int argc, char **argv,
 		return bad("unexpected argument '%s'", argv[optind]);
 	if (!cfg->ifname[0])
 		return bad("--iface is required");
-	if (!cfg->nlisten)
-		return bad("at least one --listen PORT:SERVICE is required");
+	if (!cfg->nlisten && !cfg->nconnect)
+		return bad("nothing to do: give --listen PORT:SERVICE or --connect");
+	for (int i = 0; i < cfg->nlisten; i++)
+		if (cfg->listen[i].port >= cfg->eph_lo &&
+		    cfg->listen[i].port <= cfg->eph_hi)
+			return bad("--listen %u lies in --local-ports %u-%u",
+				   cfg->listen[i].port, cfg->eph_lo, cfg->eph_hi);
 	return 0;
 }

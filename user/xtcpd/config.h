@@ -15,11 +15,24 @@ struct xt_listen_cfg {
 	int service;			/* index into the service table */
 };
 
+#define XT_MAX_CONNECT		16
+
+/* --connect: an active open at start, served by a service's client side. */
+struct xt_connect_cfg {
+	uint32_t addr;			/* network order */
+	uint16_t port;
+	int service;
+	uint8_t mac[6];			/* next hop, resolved by main() */
+};
+
 struct xt_config {
 	char ifname[IF_NAMESIZE];
 	uint32_t addr;			/* network order; 0 = the interface's */
 	struct xt_listen_cfg listen[XT_MAX_LISTEN];
 	int nlisten;
+	struct xt_connect_cfg connect[XT_MAX_CONNECT];
+	int nconnect;
+	uint16_t eph_lo, eph_hi;	/* --local-ports, reserved from the kernel */
 	enum xt_xdp_mode xdp_mode;
 	int queues;			/* 0 = every RX queue of the interface */
 	uint32_t msl_s;			/* TIME-WAIT is 2 * msl_s */

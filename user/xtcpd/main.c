@@ -14,12 +14,15 @@
 #include <bpf/bpf.h>
 #include "common/log.h"
 #include "xdp/loader.h"
+#include "xdp/neigh.h"
 #include "xdp/netif.h"
+#include "xdp/reserve.h"
 #include "xdp/port.h"
 #include "xtcpd/config.h"
 #include "xtcpd/worker.h"
 
 #define EXIT_USAGE	2
+#define RESOLVE_MS	3000	/* how long a --connect peer may take to ARP */
 
 static const struct xt_port_cfg port_cfg = {
 	.nframes = 4096,
@@ -31,6 +34,7 @@ struct daemon {
 	struct xt_config cfg;
 	struct xt_netif nif;
 	struct xt_loader *loader;
+	struct xt_reservation ports;
 	struct xt_worker workers[XT_MAX_QUEUES];
 	int nworkers;
 	atomic_int stop;
@@ -48,6 +52,45 @@ static int publish_listeners(const struct daemon *d)
 			xt_err("cannot publish port %u: %s", port,
 			       strerror(errno));
 			return -errno;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Active opens: reserve their local ports from the kernel, tell the XDP
+ * program to steer them here, and find each peer's next-hop MAC.
+ */
+static int prepare_connects(struct daemon *d)
+{
+	struct xt_ctl c = { .eph_lo = d->cfg.eph_lo, .eph_hi = d->cfg.eph_hi };
+	__u32 zero = 0;
+	int ret;
+
+	if (!d->cfg.nconnect)
+		return 0;
+	ret = xt_ports_reserve(&d->ports, c.eph_lo, c.eph_hi);
+	if (ret) {
+		xt_err("cannot reserve ports %u-%u from the kernel: %s",
+		       c.eph_lo, c.eph_hi, strerror(-ret));
+		return ret;
+	}
+	if (bpf_map_update_elem(xt_loader_ctl_fd(d->loader), &zero, &c, 0)) {
+		xt_err("cannot publish the local port range: %s",
+		       strerror(errno));
+		return -errno;
+	}
+	for (int i = 0; i < d->cfg.nconnect; i++) {
+		struct xt_connect_cfg *cc = &d->cfg.connect[i];
+		char a[INET_ADDRSTRLEN];
+
+		ret = xt_neigh_resolve(d->nif.ifindex, cc->addr, cc->mac,
+				       RESOLVE_MS);
+		if (ret) {
+			inet_ntop(AF_INET, &cc->addr, a, sizeof(a));
+			xt_err("--connect %s: no next hop via %s: %s", a,
+			       d->cfg.ifname, strerror(-ret));
+			return ret;
 		}
 	}
 	return 0;
@@ -175,6 +218,8 @@ int main(int argc, char **argv)
 	if (!ret)
 		ret = publish_listeners(&d);
 	if (!ret)
+		ret = prepare_connects(&d);
+	if (!ret)
 		ret = start_workers(&d);
 	if (!ret) {
 		print_ready(&d);
@@ -182,5 +227,6 @@ int main(int argc, char **argv)
 	}
 	stop_workers(&d);
 	xt_loader_close(d.loader);
+	xt_ports_release(&d.ports);
 	return ret ? EXIT_FAILURE : EXIT_SUCCESS;
 }

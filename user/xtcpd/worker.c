@@ -147,11 +147,38 @@ static void stack_cfg_from(const struct xt_worker *w, struct xt_stack_cfg *c)
 	c->mtu = w->nif->mtu;
 	c->max_conns = cfg->max_conns;
 	c->msl_ms = cfg->msl_s * 1000;
+	c->eph_lo = cfg->eph_lo;
+	c->eph_hi = cfg->eph_hi;
 	if (cfg->ka_idle_s) {
 		c->keepalive_idle_ms = cfg->ka_idle_s * 1000;
 		c->keepalive_intvl_ms = cfg->ka_intvl_s * 1000;
 		c->keepalive_count = cfg->ka_count;
 	}
+}
+
+/*
+ * --connect: the first worker opens them all. (With several RX queues the
+ * peer's answers may hash to another queue; see README, limitations.)
+ */
+static int worker_connect(struct xt_worker *w)
+{
+	struct xt_sock *s;
+	int ret;
+
+	if (w->index != 0)
+		return 0;
+	for (int i = 0; i < w->cfg->nconnect; i++) {
+		const struct xt_connect_cfg *cc = &w->cfg->connect[i];
+
+		ret = xt_connect(w->stack, cc->addr, cc->port, cc->mac,
+				 xt_service_ops(cc->service), NULL, &s);
+		if (ret) {
+			xt_err("--connect to port %u: %s", cc->port,
+			       strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
 }
 
 int xt_worker_init(struct xt_worker *w)
@@ -177,7 +204,7 @@ int xt_worker_init(struct xt_worker *w)
 			return ret;
 		}
 	}
-	return 0;
+	return worker_connect(w);
 }
 
 int xt_worker_start(struct xt_worker *w)
