@@ -12,7 +12,11 @@
 enum {
 	OPT_IFACE = 256, OPT_ADDR, OPT_LISTEN, OPT_XDP_MODE, OPT_QUEUES,
 	OPT_KEEPALIVE, OPT_MSL, OPT_MAX_CONNS, OPT_CONNECT, OPT_LOCAL_PORTS,
+	OPT_RTO_MIN, OPT_RETRIES, OPT_SNDBUF, OPT_RCVBUF,
 };
+
+#define MIN_BUF			4096
+#define MAX_BUF			(64u << 20)
 
 #define DEFAULT_EPH_LO		61000
 #define DEFAULT_EPH_HI		61999
@@ -32,6 +36,10 @@ static const struct option long_opts[] = {
 	{ "max-conns",	required_argument, NULL, OPT_MAX_CONNS },
 	{ "connect",	required_argument, NULL, OPT_CONNECT },
 	{ "local-ports", required_argument, NULL, OPT_LOCAL_PORTS },
+	{ "rto-min",	required_argument, NULL, OPT_RTO_MIN },
+	{ "retries",	required_argument, NULL, OPT_RETRIES },
+	{ "sndbuf",	required_argument, NULL, OPT_SNDBUF },
+	{ "rcvbuf",	required_argument, NULL, OPT_RCVBUF },
 	{ "verbose",	no_argument,	   NULL, 'v' },
 	{ "help",	no_argument,	   NULL, 'h' },
 	{ 0 }
@@ -43,6 +51,7 @@ void xt_config_usage(FILE *out)
 "usage: xtcpd --iface IF [--addr A.B.C.D] --listen PORT:SERVICE [--listen ...]\n"
 "             [--connect A.B.C.D:PORT:SERVICE ...] [--local-ports LO-HI]\n"
 "             [--keepalive IDLE,INTVL,COUNT] [--msl SECONDS] [--max-conns N]\n"
+"             [--rto-min MS] [--retries N] [--sndbuf BYTES] [--rcvbuf BYTES]\n"
 "             [--xdp-mode native|skb] [--queues N] [-v]\n"
 "\n"
 "  --iface IF            interface to attach the XDP program to\n"
@@ -57,6 +66,11 @@ void xt_config_usage(FILE *out)
 "  --msl SECONDS         maximum segment lifetime; TIME-WAIT lasts 2 MSL\n"
 "                        (default 30)\n"
 "  --max-conns N         live connections per worker (default 65536)\n"
+"  --rto-min MS          lower bound of the retransmission timeout\n"
+"                        (default 200; RFC 6298 says 1000)\n"
+"  --retries N           retransmissions before a connection is given up\n"
+"                        and reset (default 15)\n"
+"  --sndbuf, --rcvbuf B  per-connection buffers in bytes (default 262144)\n"
 "  --xdp-mode MODE       native (driver) or skb (generic); default: native,\n"
 "                        falling back to skb with a warning\n"
 "  --queues N            serve RX queues 0..N-1 (default: all of them)\n"
@@ -238,6 +252,27 @@ static int parse_one(struct xt_config *cfg, int opt, const char *arg,
 			return bad("--max-conns: '%s' is not in 1-%u", arg,
 				   MAX_MAX_CONNS);
 		cfg->max_conns = (uint32_t)n;
+		return 0;
+	case OPT_RTO_MIN:
+		n = parse_num(arg, 1, 60000);
+		if (n < 0)
+			return bad("--rto-min: '%s' is not in 1-60000 ms", arg);
+		cfg->rto_min_ms = (uint32_t)n;
+		return 0;
+	case OPT_RETRIES:
+		n = parse_num(arg, 1, 100);
+		if (n < 0)
+			return bad("--retries: '%s' is not in 1-100", arg);
+		cfg->retries = (uint32_t)n;
+		return 0;
+	case OPT_SNDBUF:
+	case OPT_RCVBUF:
+		n = parse_num(arg, MIN_BUF, MAX_BUF);
+		if (n < 0)
+			return bad("--%s: '%s' is not in %u-%u bytes",
+				   opt == OPT_SNDBUF ? "sndbuf" : "rcvbuf", arg,
+				   MIN_BUF, MAX_BUF);
+		*(opt == OPT_SNDBUF ? &cfg->sndbuf : &cfg->rcvbuf) = (uint32_t)n;
 		return 0;
 	case 'v':
 		cfg->verbose++;

@@ -38,6 +38,9 @@ struct xt_config {
 	uint32_t msl_s;			/* TIME-WAIT is 2 * msl_s */
 	uint32_t max_conns;
 	uint32_t ka_idle_s, ka_intvl_s, ka_count;	/* idle 0: off */
+	uint32_t rto_min_ms;		/* 0: the engine's default */
+	uint32_t retries;		/* 0: the engine's default */
+	uint32_t sndbuf, rcvbuf;	/* 0: the engine's default */
 	int verbose;
 };
 

@@ -147,6 +147,14 @@ static void stack_cfg_from(const struct xt_worker *w, struct xt_stack_cfg *c)
 	c->mtu = w->nif->mtu;
 	c->max_conns = cfg->max_conns;
 	c->msl_ms = cfg->msl_s * 1000;
+	if (cfg->rto_min_ms)
+		c->rto_min_ms = cfg->rto_min_ms;
+	if (cfg->retries)
+		c->max_retries = cfg->retries;
+	if (cfg->sndbuf)
+		c->sndbuf = cfg->sndbuf;
+	if (cfg->rcvbuf)
+		c->rcvbuf = c->reasm_limit = cfg->rcvbuf;
 	c->eph_lo = cfg->eph_lo;
 	c->eph_hi = cfg->eph_hi;
 	if (cfg->ka_idle_s) {
