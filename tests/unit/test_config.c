@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: MIT
+/* xtcpd's command line: every bad input is refused with a reason. */
+#include <criterion/criterion.h>
+#include <arpa/inet.h>
+#include <string.h>
+#include "app/service.h"
+#include "xtcpd/config.h"
+
+#define ARGV(...) ((char *[]){ "xtcpd", __VA_ARGS__, NULL })
+#define ARGC(...) ((int)(sizeof((char *[]){ "xtcpd", __VA_ARGS__ }) / sizeof(char *)))
+#define PARSE(cfg, err, ...) \
+	xt_config_parse(cfg, ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), err, sizeof(err))
+
+static struct xt_config cfg;
+static char err[256];
+
+Test(config, full_command_line)
+{
+	cr_assert_eq(PARSE(&cfg, err, "--iface", "eth0", "--addr", "198.18.0.1",
+			   "--listen", "80:http", "--listen", "7:echo",
+			   "--connect", "198.18.0.2:5000:discard",
+			   "--keepalive", "60,5,3", "--msl", "2",
+			   "--max-conns", "1000", "--xdp-mode", "skb",
+			   "--queues", "2", "-v"), 0, "%s", err);
+	cr_assert_str_eq(cfg.ifname, "eth0");
+	cr_assert_eq(cfg.addr, inet_addr("198.18.0.1"));
+	cr_assert_eq(cfg.nlisten, 2);
+	cr_assert_eq(cfg.listen[0].port, 80);
+	cr_assert_eq(cfg.listen[0].service, XT_SVC_HTTP);
+	cr_assert_eq(cfg.nconnect, 1);
+	cr_assert_eq(cfg.connect[0].port, 5000);
+	cr_assert_eq(cfg.ka_idle_s, 60);
+	cr_assert_eq(cfg.ka_intvl_s, 5);
+	cr_assert_eq(cfg.ka_count, 3);
+	cr_assert_eq(cfg.msl_s, 2);
+	cr_assert_eq(cfg.max_conns, 1000);
+	cr_assert_eq(cfg.xdp_mode, XT_XDP_MODE_SKB);
+	cr_assert_eq(cfg.queues, 2);
+	cr_assert_eq(cfg.verbose, 1);
+}
+
+Test(config, defaults)
+{
+	cr_assert_eq(PARSE(&cfg, err, "--iface", "eth0", "--listen", "80:http"), 0);
+	cr_assert_eq(cfg.msl_s, 30);
+	cr_assert_eq(cfg.ka_idle_s, 0, "keepalive is off by default");
+	cr_assert_eq(cfg.xdp_mode, XT_XDP_MODE_AUTO);
+	cr_assert_eq(cfg.eph_lo, 61000);
+}
+
+struct bad_case {
+	const char *why;
+	int argc;
+	char **argv;
+};
+
+#define BAD(why, ...) { why, ARGC(__VA_ARGS__), ARGV(__VA_ARGS__) }
+
+Test(config, refuses_bad_input)
+{
+	const struct bad_case cases[] = {
+		BAD("no iface", "--listen", "80:http"),
+		BAD("nothing to serve", "--iface", "eth0"),
+		BAD("unknown flag", "--iface", "eth0", "--bogus"),
+		BAD("missing value", "--iface"),
+		BAD("port 0", "--iface", "e", "--listen", "0:http"),
+		BAD("port 65536", "--iface", "e", "--listen", "65536:http"),
+		BAD("no service", "--iface", "e", "--listen", "80"),
+		BAD("unknown service", "--iface", "e", "--listen", "80:ftp"),
+		BAD("same port twice", "--iface", "e", "--listen", "80:http",
+		    "--listen", "80:echo"),
+		BAD("bad address", "--iface", "e", "--addr", "1.2.3",
+		    "--listen", "80:http"),
+		BAD("bad mode", "--iface", "e", "--xdp-mode", "fast",
+		    "--listen", "80:http"),
+		BAD("keepalive two fields", "--iface", "e", "--keepalive", "1,2",
+		    "--listen", "80:http"),
+		BAD("keepalive four fields", "--iface", "e",
+		    "--keepalive", "1,2,3,4", "--listen", "80:http"),
+		BAD("msl 0", "--iface", "e", "--msl", "0", "--listen", "80:http"),
+		BAD("http has no client", "--iface", "e",
+		    "--connect", "198.18.0.2:80:http"),
+		BAD("listen inside local ports", "--iface", "e",
+		    "--listen", "61500:echo"),
+		BAD("stray argument", "--iface", "e", "--listen", "80:http", "x"),
+		BAD("tiny buffer", "--iface", "e", "--listen", "80:http",
+		    "--sndbuf", "10"),
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		err[0] = '\0';
+		cr_expect_lt(xt_config_parse(&cfg, cases[i].argc, cases[i].argv,
+					     err, sizeof(err)), 0, "%s",
+			     cases[i].why);
+		cr_expect_neq(err[0], '\0', "%s: says why", cases[i].why);
+	}
+}
