@@ -14,6 +14,9 @@
 #define WORKER_POLL_MS	100	/* how soon a stop request is noticed */
 #define PUBLISH_MS	100	/* how often the counters reach dstats */
 
+/* The services keep this pointer as long as the stack: it must outlive it. */
+static const struct xt_service_cfg service_defaults;
+
 uint64_t xt_now_ms(void)
 {
 	struct timespec ts;
@@ -191,7 +194,6 @@ static int worker_connect(struct xt_worker *w)
 
 int xt_worker_init(struct xt_worker *w)
 {
-	const struct xt_service_cfg svc = { 0 };
 	struct xt_tx_sink sink = { .emit = worker_emit, .ctx = w };
 	struct xt_stack_cfg c;
 	int ret;
@@ -204,7 +206,7 @@ int xt_worker_init(struct xt_worker *w)
 		return -ENOMEM;
 	for (int i = 0; i < w->cfg->nlisten; i++) {
 		ret = xt_service_start(w->stack, w->cfg->listen[i].service,
-				       w->cfg->listen[i].port, &svc);
+				       w->cfg->listen[i].port, &service_defaults);
 		if (ret) {
 			xt_err("cannot start %s on port %u: %s",
 			       xt_service_name(w->cfg->listen[i].service),
