@@ -23,7 +23,7 @@ void xt_cc_init(struct xt_sock *s)
 }
 
 /* An ACK that acknowledged 'acked' new bytes. */
-void xt_cc_on_ack(struct xt_sock *s, uint32_t acked)
+bool xt_cc_on_ack(struct xt_sock *s, uint32_t acked)
 {
 	s->dupacks = 0;
 	if (s->in_recovery) {
@@ -31,19 +31,19 @@ void xt_cc_on_ack(struct xt_sock *s, uint32_t acked)
 			/* RFC 6582 §3.2 step 3: full acknowledgment. */
 			s->in_recovery = false;
 			s->cwnd = s->ssthresh;
+			return false;
 		} else {
 			/* Partial ACK: deflate, retransmit the next hole. */
 			s->cwnd -= acked < s->cwnd ? acked : s->cwnd - s->mss;
 			s->cwnd += s->mss;
-			s->snd_nxt = s->snd_una;
-			s->st->stats.fast_retransmits++;
+			return true;
 		}
-		return;
 	}
 	if (s->cwnd < s->ssthresh)	/* slow start, RFC 5681 eq. 2 */
 		s->cwnd += acked < s->mss ? acked : s->mss;
 	else				/* congestion avoidance, eq. 3 */
 		s->cwnd += (uint32_t)((uint64_t)s->mss * s->mss / s->cwnd) ?: 1;
+	return false;
 }
 
 bool xt_cc_on_dupack(struct xt_sock *s)
@@ -62,6 +62,15 @@ bool xt_cc_on_dupack(struct xt_sock *s)
 	s->recover = s->snd_max;
 	s->in_recovery = true;
 	return true;
+}
+
+/* RFC 5681 §4.1: idle longer than an RTO, restart from min(IW, cwnd). */
+void xt_cc_after_idle(struct xt_sock *s)
+{
+	uint32_t iw = CC_INITIAL_SEGS * s->mss;
+
+	if (s->cwnd > iw)
+		s->cwnd = iw;
 }
 
 /* RFC 5681 eq. 4 and §3.1: after a timeout, restart from one segment. */

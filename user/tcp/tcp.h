@@ -25,6 +25,7 @@
 #define TCP_PERSIST_MAX_MS	60000
 #define TCP_PAWS_IDLE_MS	(24ULL * 24 * 3600 * 1000)	/* RFC 7323 §5.5 */
 #define TCP_DUPACK_THRESH	3	/* RFC 5681 §3.2 */
+#define TCP_RTO_SYN_LOST_MS	3000	/* RFC 6298 §5.7 */
 #define XT_MAX_SEG		9000	/* largest payload: a jumbo frame's */
 
 #define container_of(ptr, type, member) \
@@ -95,6 +96,7 @@ struct xt_sock {
 	uint32_t persist_backoff;
 	uint32_t keepalive_probes;
 	uint64_t last_rcv;		/* for keepalive, ms */
+	uint64_t last_send;		/* data last sent, ms (RFC 5681 §4.1) */
 
 	/* Congestion control (RFC 5681, RFC 6582 NewReno). */
 	uint32_t cwnd, ssthresh;
@@ -107,6 +109,7 @@ struct xt_sock {
 	bool ack_now;			/* send an ACK at the end of the batch */
 	bool on_work;
 	bool nodelay;
+	bool sws_override;		/* persist fired: send what fits */
 
 	/* The application. */
 	const struct xt_app_ops *ops;
@@ -195,10 +198,12 @@ void xt_rtt_backoff(struct xt_sock *s);
 
 /* cc_newreno.c — RFC 5681 and RFC 6582 */
 void xt_cc_init(struct xt_sock *s);
-void xt_cc_on_ack(struct xt_sock *s, uint32_t acked);
+/* Returns true on a partial ACK: retransmit snd_una now. */
+bool xt_cc_on_ack(struct xt_sock *s, uint32_t acked);
 /* Returns true when the caller should retransmit snd_una now. */
 bool xt_cc_on_dupack(struct xt_sock *s);
 void xt_cc_on_timeout(struct xt_sock *s);
+void xt_cc_after_idle(struct xt_sock *s);
 
 /* api.c — application callbacks, run at the end of the batch */
 #define XT_EV_ESTABLISHED	(1u << 0)

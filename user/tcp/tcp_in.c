@@ -79,7 +79,7 @@ static void rcv_closed(struct xt_stack *st, const struct xt_seg *seg)
 
 /* §3.10.7.2 LISTEN: RST ignored, ACK reset, SYN opens SYN-RECEIVED. */
 static void rcv_listen(struct xt_stack *st, const struct xt_listener *l,
-		       const struct xt_seg *seg)
+		       const struct xt_seg *seg, const uint32_t *iss_floor)
 {
 	struct xt_tuple t = { .laddr = seg->daddr, .raddr = seg->saddr,
 			      .lport = seg->dport, .rport = seg->sport };
@@ -103,6 +103,9 @@ static void rcv_listen(struct xt_stack *st, const struct xt_listener *l,
 	s->parent = l;
 	s->ops = l->ops;
 	s->iss = xt_conn_isn(st, &t);
+	/* RFC 1122 §4.2.2.13 (1): above the old incarnation's numbers. */
+	if (iss_floor && xt_seq_lt(s->iss, *iss_floor))
+		s->iss = *iss_floor;
 	s->snd_una = s->iss;
 	s->snd_nxt = s->snd_max = s->iss + 1;
 	s->recover = s->iss;
@@ -116,12 +119,17 @@ static void rcv_listen(struct xt_stack *st, const struct xt_listener *l,
 /* Our SYN (and possibly data, never here) acknowledged by the peer. */
 static void syn_acked(struct xt_sock *s, const struct xt_seg *seg)
 {
+	bool resent = s->retries > 0;
+
 	s->snd_una = seg->ack;
 	s->retries = 0;
 	xt_wheel_cancel(&s->st->wheel, &s->rtx_timer);
 	if (s->ts_ok && seg->opts.tsecr)
 		xt_rtt_sample(s, (uint32_t)(s->st->now + s->st->ts_offset -
 					    seg->opts.tsecr));
+	/* RFC 6298 §5.7: the SYN was lost once; no sample to go by. */
+	if (resent && !s->rtt_valid && s->rto_ms < TCP_RTO_SYN_LOST_MS)
+		s->rto_ms = TCP_RTO_SYN_LOST_MS;
 }
 
 static void establish(struct xt_sock *s)
@@ -281,7 +289,10 @@ static void ack_new_data(struct xt_sock *s, const struct xt_seg *seg)
 		s->rtt_timing = false;
 		xt_rtt_sample(s, (uint32_t)(st->now - s->rtt_start));
 	}
-	xt_cc_on_ack(s, acked);
+	if (xt_cc_on_ack(s, acked)) {	/* RFC 6582 §3.2 step 5 */
+		st->stats.fast_retransmits++;
+		xt_tcp_retransmit_head(s);
+	}
 	/* RFC 6298 §5.2 and §5.3. */
 	xt_wheel_cancel(&st->wheel, &s->rtx_timer);
 	if (xt_tcp_flight(s))
@@ -296,7 +307,8 @@ static void ack_new_data(struct xt_sock *s, const struct xt_seg *seg)
 /* A duplicate ACK (RFC 5681 §2): no data, no window change, data out. */
 static void ack_duplicate(struct xt_sock *s, const struct xt_seg *seg)
 {
-	bool dup = !seg->payload_len && !has(seg, XT_TCP_SYN | XT_TCP_FIN) &&
+	bool dup = seg->ack == s->snd_una && !seg->payload_len &&
+		   !has(seg, XT_TCP_SYN | XT_TCP_FIN) &&
 		   ((uint32_t)seg->wnd << s->snd_wscale) == s->snd_wnd &&
 		   xt_tcp_flight(s);
 
@@ -332,16 +344,10 @@ static void update_window(struct xt_sock *s, const struct xt_seg *seg)
  */
 static bool rcv_ack(struct xt_sock *s, const struct xt_seg *seg)
 {
-	/* RFC 5961 §5.2: too old or from the future: ACK back and drop. */
-	if (xt_seq_gt(seg->ack, s->snd_max) ||
-	    xt_seq_lt(seg->ack, s->snd_una - s->max_snd_wnd)) {
-		s->st->stats.bad_acks++;
-		s->ack_now = true;
-		xt_tcp_schedule(s);
-		return false;
-	}
 	if (s->state == XT_SYN_RCVD) {
-		if (!xt_seq_gt(seg->ack, s->snd_una)) {
+		/* SND.UNA < SEG.ACK =< SND.NXT, or <SEQ=SEG.ACK><CTL=RST>. */
+		if (!xt_seq_gt(seg->ack, s->snd_una) ||
+		    xt_seq_gt(seg->ack, s->snd_max)) {
 			xt_tcp_send_reset_reply(s->st, seg);
 			return false;
 		}
@@ -351,6 +357,14 @@ static bool rcv_ack(struct xt_sock *s, const struct xt_seg *seg)
 		s->snd_wl2 = seg->ack;
 		establish(s);
 		return true;
+	}
+	/* RFC 5961 §5.2: too old or from the future: ACK back and drop. */
+	if (xt_seq_gt(seg->ack, s->snd_max) ||
+	    xt_seq_lt(seg->ack, s->snd_una - s->max_snd_wnd)) {
+		s->st->stats.bad_acks++;
+		s->ack_now = true;
+		xt_tcp_schedule(s);
+		return false;
 	}
 	if (xt_seq_gt(seg->ack, s->snd_una))
 		ack_new_data(s, seg);
@@ -438,7 +452,7 @@ static void rcv_text(struct xt_sock *s, const struct xt_seg *seg)
 	if (seq != s->rcv_nxt) {
 		xt_reasm_insert(&s->reasm, s->rcv_nxt, seq, p, n);
 		s->st->stats.ooo_segments++;
-		s->ack_now = true;	/* RFC 5681 §4.2: at once, with SACK */
+		xt_tcp_send_ack(s);	/* RFC 5681 §4.2: at once, one each */
 		return;
 	}
 	s->rcv_nxt += xt_ring_write(&s->rcvbuf, p, n);
@@ -466,6 +480,13 @@ static void rcv_urg(struct xt_sock *s, const struct xt_seg *seg)
 /* §3.10.7.4 seventh and eighth: text, then a FIN when it is next. */
 static void rcv_text_and_fin(struct xt_sock *s, const struct xt_seg *seg)
 {
+	/* RFC 1122 §4.2.2.13: new data no one will read: reset. */
+	if (s->app_gone && seg->payload_len && state_receives_text(s->state) &&
+	    xt_seq_gt(seg->seq + seg->payload_len, s->rcv_nxt)) {
+		xt_tcp_send_rst(s);
+		xt_tcp_done(s, XT_CLOSE_ABORTED);
+		return;
+	}
 	if (seg->payload_len && state_receives_text(s->state))
 		rcv_text(s, seg);
 	if (has(seg, XT_TCP_FIN) && !s->fin_rcvd) {
@@ -526,6 +547,10 @@ static void rcv_synchronized(struct xt_sock *s, const struct xt_seg *seg)
 		rcv_rst(s, seg);
 		return;
 	}
+	if (has(seg, XT_TCP_SYN) && s->state == XT_SYN_RCVD && s->parent) {
+		xt_tcp_done(s, XT_CLOSE_RESET);	/* §3.10.7.4 fourth: LISTEN */
+		return;
+	}
 	if (has(seg, XT_TCP_SYN)) {	/* RFC 5961 §4.2 */
 		challenge_ack(s);
 		return;
@@ -558,16 +583,17 @@ void xt_tcp_input(struct xt_stack *st, const struct xt_seg *seg)
 	struct xt_tuple t = { .laddr = seg->daddr, .raddr = seg->saddr,
 			      .lport = seg->dport, .rport = seg->sport };
 	struct xt_sock *s = xt_conn_lookup(st, &t);
-	const struct xt_listener *l;
+	const struct xt_listener *l = xt_conn_listener(st, seg->dport);
+	uint32_t floor = 0;
 
-	if (s && timewait_reusable(s, seg)) {
+	if (s && l && timewait_reusable(s, seg)) {
+		floor = s->snd_max + 65535 + 2;	/* as Linux's TIME-WAIT */
 		xt_tcp_done(s, XT_CLOSE_NORMAL);
 		s = NULL;
 	}
 	if (!s) {
-		l = xt_conn_listener(st, seg->dport);
 		if (l)
-			rcv_listen(st, l, seg);
+			rcv_listen(st, l, seg, floor ? &floor : NULL);
 		else
 			rcv_closed(st, seg);
 		return;

@@ -151,7 +151,7 @@ void xt_tcp_send_rst(struct xt_sock *s)
 	struct xt_seg_out o;
 
 	out_header(s, &o, XT_TCP_RST | XT_TCP_ACK);
-	o.seq = s->snd_nxt;
+	o.seq = s->snd_max;	/* RFC 9293's SND.NXT: retransmission rewinds ours */
 	o.wnd = 0;
 	o.opts.present = 0;
 	out_emit(s, &o);
@@ -216,6 +216,10 @@ static void send_data(struct xt_sock *s, uint32_t seq, uint32_t len, bool fin)
 	/* PSH on the segment that empties what the application wrote. */
 	if (len && seq + len == s->snd_una + buffered)
 		flags |= XT_TCP_PSH;
+	if (!xt_tcp_flight(s) && s->last_send &&
+	    st->now - s->last_send > s->rto_ms)
+		xt_cc_after_idle(s);
+	s->last_send = st->now;
 	out_header(s, &o, flags);
 	o.seq = seq;
 	xt_ring_peek(&s->sndbuf, seq - s->snd_una, st->scratch, len);
@@ -258,7 +262,9 @@ static bool send_one(struct xt_sock *s)
 	uint32_t off = s->snd_nxt - s->snd_una;
 	uint32_t avail = buffered > off ? buffered - off : 0;
 	uint32_t flight = xt_tcp_flight(s);
-	uint32_t wnd = s->snd_wnd < s->cwnd ? s->snd_wnd : s->cwnd;
+	/* RFC 3042: a segment more per dupack below the threshold. */
+	uint32_t cwnd = s->cwnd + (s->in_recovery ? 0 : s->dupacks * s->mss);
+	uint32_t wnd = s->snd_wnd < cwnd ? s->snd_wnd : cwnd;
 	uint32_t usable = wnd > flight ? wnd - flight : 0;
 	uint32_t len = min3(avail, usable, s->mss);
 	bool fin = s->fin_queued && len == avail && off + len == buffered;
@@ -269,7 +275,7 @@ static bool send_one(struct xt_sock *s)
 		bool all = len == avail;
 		bool nagle_ok = all && (!flight || s->nodelay);
 
-		if (!nagle_ok && len < s->max_snd_wnd / 2)
+		if (!nagle_ok && len < s->max_snd_wnd / 2 && !s->sws_override)
 			return false;
 	}
 	send_data(s, s->snd_nxt, len, fin);
@@ -294,13 +300,16 @@ void xt_tcp_retransmit_head(struct xt_sock *s)
 	xt_tcp_arm_rtx(s);
 }
 
-/* A zero window with data waiting and nothing in flight: probe it. */
+/*
+ * Data waiting, nothing in flight: the window is closed, or too small for
+ * silly-window avoidance to send into (RFC 9293 §3.8.6.2.1 (4)).
+ */
 static void arm_persist(struct xt_sock *s)
 {
 	struct xt_stack *st = s->st;
 	uint64_t delay;
 
-	if (s->snd_wnd || !xt_ring_len(&s->sndbuf) || xt_tcp_flight(s) ||
+	if (!xt_ring_len(&s->sndbuf) || xt_tcp_flight(s) ||
 	    xt_timer_armed(&s->persist_timer))
 		return;
 	delay = (uint64_t)s->rto_ms << s->persist_backoff;

@@ -26,7 +26,7 @@ static void rtx_fire(struct xt_timer *t, uint64_t now)
 	struct xt_sock *s = container_of(t, struct xt_sock, rtx_timer);
 
 	(void)now;
-	if (s->state == XT_SYN_SENT || s->state == XT_SYN_RCVD) {
+	if (s->snd_una == s->iss) {	/* our SYN is not acknowledged yet */
 		rtx_syn(s);
 		return;
 	}
@@ -61,8 +61,14 @@ static void persist_fire(struct xt_timer *t, uint64_t now)
 	struct xt_sock *s = container_of(t, struct xt_sock, persist_timer);
 
 	(void)now;
-	if (s->snd_wnd || !xt_ring_len(&s->sndbuf))
+	if (!xt_ring_len(&s->sndbuf))
 		return;
+	if (s->snd_wnd) {	/* the override timeout: send what fits */
+		s->sws_override = true;
+		xt_tcp_output(s);
+		s->sws_override = false;
+		return;
+	}
 	xt_tcp_send_probe(s);
 	if (s->persist_backoff < 16)
 		s->persist_backoff++;
