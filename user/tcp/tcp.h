@@ -17,6 +17,7 @@
 #include "tcp/ring.h"
 #include "tcp/stack.h"
 #include "tcp/wheel.h"
+#include "xtcp/maps.h"
 #include "xtcp/seq.h"
 #include "xtcp/state.h"
 #include "xtcp/wire.h"
@@ -132,7 +133,7 @@ struct xt_stack {
 	uint32_t table_mask;
 	uint32_t nconns, nhalf_open;
 
-	struct xt_listener listeners[64];
+	struct xt_listener listeners[XT_MAX_LISTEN];
 	int nlisteners;
 	uint16_t eph_next;
 

@@ -8,7 +8,6 @@
 #include <string.h>
 #include "tcp/tcp.h"
 
-#define TS_OPT_SPACE	12	/* NOP, NOP, kind 8: what timestamps cost */
 
 static uint32_t min3(uint32_t a, uint32_t b, uint32_t c)
 {
