@@ -23,6 +23,31 @@ struct {
 	__type(value, struct xt_ctl);
 } ctl SEC(".maps");
 
+/* SYN-cookie secrets, the current and the previous (one entry). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xt_cookie_keys);
+} cookie_keys SEC(".maps");
+
+/* Every connection xtcpd holds, from its first segment out to CLOSED. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XT_MAX_CONNS);
+	__type(key, struct xt_conn_key);
+	__type(value, struct xt_conn_val);
+} conns SEC(".maps");
+
+/* RCV.NXT and RCV.WND of each connection, by slot; xtcpd mmaps it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, XT_MAX_CONNS);
+	__type(key, __u32);
+	__type(value, struct xt_conn_win);
+} conn_win SEC(".maps");
+
 /* The AF_XDP socket of each RX queue. */
 struct {
 	__uint(type, BPF_MAP_TYPE_XSKMAP);

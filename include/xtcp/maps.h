@@ -11,6 +11,7 @@
 #define XTCP_MAPS_H
 
 #include <linux/types.h>
+#include "xtcp/cookie.h"
 #include "xtcp/state.h"
 
 /* Where xtcpd pins its maps: XT_PIN_ROOT "/" ifname "/" map name. */
@@ -39,8 +40,16 @@ struct xt_listen_val {
 struct xt_ctl {
 	__u16 eph_lo;			/* local ports of xtcpd's active opens, */
 	__u16 eph_hi;			/* inclusive, host order; 0,0 = none */
-	__u32 flags;			/* reserved, zero */
+	__u32 flags;			/* XT_CTL_* */
+	__u16 mss;			/* MSS a cookie SYN-ACK announces */
+	__u8 wscale;			/* window scale it announces */
+	__u8 pad;
+	__u32 ts_offset;		/* TSval = monotonic ms + ts_offset */
 };
+
+/* ctl.flags */
+#define XT_CTL_COOKIES		(1u << 0)	/* XDP answers SYNs with cookies */
+#define XT_CTL_RST_BAD_COOKIE	(1u << 1)	/* RST a bad cookie, else drop */
 
 /*
  * conns: one entry per connection xtcpd holds, from before its first
@@ -80,9 +89,16 @@ struct xt_xdp_stats {
 	__u64 drop_malformed_tcp;	/* owned port, but a broken TCP header */
 	__u64 redirect;			/* sent to an AF_XDP socket */
 	__u64 drop_no_socket;		/* owned, but no socket on this queue */
+	__u64 tx_synack_cookie;		/* SYN answered with a cookie SYN-ACK */
+	__u64 redirect_cookie_ack;	/* ACK with a valid cookie, to xtcpd */
+	__u64 tx_rst_bad_cookie;	/* ACK with a bad cookie, answered RST */
+	__u64 drop_bad_cookie;		/* ACK with a bad cookie, dropped */
+	__u64 tx_rst_unknown;		/* other segment for an unknown tuple */
+	__u64 drop_rst_unknown;		/* RST for an unknown tuple */
+	__u64 drop_rst_window;		/* RST outside the receive window */
 };
 
-#define XT_STATS_FIELD_COUNT	9
+#define XT_STATS_FIELD_COUNT	16
 
 /*
  * dstats: what each xtcpd worker reports, one array slot per worker,
@@ -104,7 +120,8 @@ struct xt_daemon_stats {
 
 #ifndef __bpf__
 _Static_assert(sizeof(struct xt_listen_val) == 4, "listen_val layout");
-_Static_assert(sizeof(struct xt_ctl) == 8, "ctl layout");
+_Static_assert(sizeof(struct xt_ctl) == 16, "ctl layout");
+_Static_assert(sizeof(struct xt_cookie_keys) == 40, "cookie_keys layout");
 _Static_assert(sizeof(struct xt_conn_key) == 12, "conn_key layout");
 _Static_assert(sizeof(struct xt_conn_val) == 8, "conn_val layout");
 _Static_assert(sizeof(struct xt_conn_win) == 8, "conn_win layout");

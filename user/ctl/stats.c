@@ -25,6 +25,13 @@ static const struct {
 	FIELD(drop_malformed_tcp),
 	FIELD(redirect),
 	FIELD(drop_no_socket),
+	FIELD(tx_synack_cookie),
+	FIELD(redirect_cookie_ack),
+	FIELD(tx_rst_bad_cookie),
+	FIELD(drop_bad_cookie),
+	FIELD(tx_rst_unknown),
+	FIELD(drop_rst_unknown),
+	FIELD(drop_rst_window),
 };
 
 _Static_assert(sizeof(stats_fields) / sizeof(stats_fields[0]) ==
