@@ -72,16 +72,20 @@ struct xt_sock *xt_conn_create(struct xt_stack *st, const struct xt_tuple *t,
 		st->stats.conn_limit_drops++;
 		return NULL;
 	}
+	if (!st->nfree_slots) {
+		st->stats.conn_limit_drops++;
+		return NULL;
+	}
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
 	s->st = st;
+	s->slot = st->free_slots[--st->nfree_slots];
 	s->t = *t;
 	memcpy(s->rmac, rmac, sizeof(s->rmac));
 	if (xt_ring_init(&s->sndbuf, st->cfg.sndbuf) ||
 	    xt_ring_init(&s->rcvbuf, st->cfg.rcvbuf)) {
-		conn_free_buffers(s);
-		free(s);
+		xt_conn_destroy(s);
 		return NULL;
 	}
 	xt_reasm_init(&s->reasm, st->cfg.reasm_limit);
@@ -114,6 +118,7 @@ void xt_conn_destroy(struct xt_sock *s)
 {
 	if (!s)
 		return;
+	s->st->free_slots[s->st->nfree_slots++] = s->slot;
 	conn_free_buffers(s);
 	free(s);
 }

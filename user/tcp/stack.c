@@ -51,12 +51,14 @@ struct xt_stack *xt_stack_new(const struct xt_stack_cfg *cfg,
 
 	if (!st)
 		return NULL;
+	st->cfg = *cfg;
 	st->table = calloc(n, sizeof(*st->table));
-	if (!st->table) {
+	if (!st->table || xt_map_init(st)) {
+		xt_map_fini(st);
+		free(st->table);
 		free(st);
 		return NULL;
 	}
-	st->cfg = *cfg;
 	st->sink = *sink;
 	st->table_mask = n - 1;
 	st->now = now_ms;
@@ -106,6 +108,7 @@ void xt_stack_poll(struct xt_stack *st, uint64_t now_ms)
 	st->now = now_ms;
 	xt_wheel_advance(&st->wheel, now_ms);
 	run_work(st);
+	xt_map_collect(st);	/* before bury: the list may hold the dead */
 	bury(st);
 }
 
@@ -139,7 +142,9 @@ void xt_stack_free(struct xt_stack *st, uint64_t now_ms)
 		}
 	}
 	st->work = NULL;
+	xt_map_collect(st);
 	bury(st);
+	xt_map_fini(st);
 	free(st->table);
 	free(st);
 }

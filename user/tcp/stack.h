@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 #include "wire/codec.h"
+#include "xtcp/maps.h"
 #include "xtcp/siphash.h"
 #include "xtcp/xtcp.h"
 
@@ -31,6 +32,13 @@ struct xt_stack_cfg {
 	uint32_t keepalive_count;
 	uint32_t challenge_acks_per_s;	/* RFC 5961 §7 rate limit */
 	struct xt_siphash_key secret;	/* ISNs (RFC 6528), table hashing */
+	/*
+	 * Where each connection's RCV.NXT and window go for the XDP program
+	 * (the mmapped conn_win map), slots slot_base..slot_base+max_conns-1;
+	 * NULL: nowhere (tests).
+	 */
+	struct xt_conn_win *win;
+	uint32_t slot_base;
 };
 
 /* Fills cfg with the defaults RFC 9293, 6298 and 1122 suggest. */
@@ -66,6 +74,21 @@ void xt_stack_input(struct xt_stack *st, const struct xt_seg *seg,
 void xt_stack_poll(struct xt_stack *st, uint64_t now_ms);
 /* How long the worker may sleep before the next poll. */
 uint64_t xt_stack_next_delay(const struct xt_stack *st, uint64_t cap_ms);
+
+/*
+ * Takes the conns map changes since the last take: deletes first, then
+ * updates. Valid until the next input or poll. The worker writes them
+ * after each poll and before it sends what was queued (DESIGN.md, the
+ * invariant).
+ */
+struct xt_map_batch {
+	const struct xt_conn_key *del_keys;
+	uint32_t ndel;
+	const struct xt_conn_key *upd_keys;
+	const struct xt_conn_val *upd_vals;
+	uint32_t nupd;
+};
+void xt_stack_take_map_batch(struct xt_stack *st, struct xt_map_batch *b);
 
 unsigned xt_stack_conn_count(const struct xt_stack *st);
 const struct xt_stack_stats *xt_stack_stats(const struct xt_stack *st);

@@ -52,6 +52,8 @@ void xt_tcp_set_state(struct xt_sock *s, enum xt_tcp_state to)
 		st->stats.in_state[to]++;
 	s->state = to;
 	st->stats.state_enter[to]++;
+	if (to != XT_CLOSED)
+		xt_map_mark(s);
 }
 
 /*
@@ -66,6 +68,7 @@ void xt_tcp_done(struct xt_sock *s, enum xt_close_reason why)
 	xt_tcp_set_state(s, XT_CLOSED);
 	xt_tcp_timers_cancel(s);
 	xt_conn_unlink(s);
+	xt_map_forget(s);
 	s->dead = true;
 	s->why = why;
 	s->work_next = s->st->graveyard;

@@ -52,6 +52,10 @@ struct xt_sock {
 	uint8_t rmac[6];
 	enum xt_tcp_state state;
 	const struct xt_listener *parent;	/* passive opens, until accepted */
+	uint32_t slot;			/* in conn_win */
+	bool in_map;			/* its conns entry has been written */
+	bool map_dirty;			/* on st->map_dirty: entry to (re)write */
+	struct xt_sock *map_next;
 
 	/* Send sequence space, RFC 9293 §3.3.1 (snd_max: highest sent). */
 	uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2;
@@ -138,6 +142,13 @@ struct xt_stack {
 	uint16_t eph_next;
 
 	struct xt_sock *work;		/* connections with output pending */
+	struct xt_sock *map_dirty;	/* conns entries to write this batch */
+	uint32_t *free_slots;		/* conn_win slots not in use */
+	uint32_t nfree_slots;
+	/* What the last poll changed in conns (xt_stack_map_batch). */
+	struct xt_conn_key *del_keys, *upd_keys;
+	struct xt_conn_val *upd_vals;
+	uint32_t ndel, nupd, del_cap, upd_key_cap, upd_val_cap;
 	struct xt_sock *graveyard;	/* CLOSED, freed after the batch */
 
 	uint64_t challenge_window;	/* RFC 5961 §7 rate limit, per second */
@@ -159,6 +170,14 @@ int xt_conn_pick_port(struct xt_stack *st, uint32_t raddr, uint16_t rport,
 		   uint16_t *port);
 const struct xt_listener *xt_conn_listener(const struct xt_stack *st,
 					uint16_t port);
+
+/* conns_map.c — what the XDP program must know of each connection */
+void xt_map_mark(struct xt_sock *s);
+void xt_map_forget(struct xt_sock *s);
+void xt_map_collect(struct xt_stack *st);
+void xt_map_publish_window(struct xt_sock *s);
+int xt_map_init(struct xt_stack *st);
+void xt_map_fini(struct xt_stack *st);
 
 /* state.c — the one place a connection changes state */
 void xt_tcp_set_state(struct xt_sock *s, enum xt_tcp_state to);

@@ -67,6 +67,7 @@ static void out_header(struct xt_sock *s, struct xt_seg_out *o, uint8_t flags)
 		o->wnd = (uint16_t)(wnd >> s->rcv_wscale);
 		s->rcv_adv = s->rcv_nxt + ((uint32_t)o->wnd << s->rcv_wscale);
 	}
+	xt_map_publish_window(s);
 	if (s->ts_ok) {
 		o->opts.present |= XT_OPT_TS;
 		o->opts.tsval = (uint32_t)(st->now + st->ts_offset);

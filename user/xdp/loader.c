@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -287,6 +288,20 @@ int xt_loader_xsks_fd(const struct xt_loader *ld)
 int xt_loader_dstats_fd(const struct xt_loader *ld)
 {
 	return bpf_map__fd(ld->skel->maps.dstats);
+}
+
+int xt_loader_conns_fd(const struct xt_loader *ld)
+{
+	return bpf_map__fd(ld->skel->maps.conns);
+}
+
+struct xt_conn_win *xt_loader_map_conn_win(const struct xt_loader *ld)
+{
+	size_t len = (size_t)XT_MAX_CONNS * sizeof(struct xt_conn_win);
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       bpf_map__fd(ld->skel->maps.conn_win), 0);
+
+	return p == MAP_FAILED ? NULL : p;
 }
 
 const char *xt_loader_mode_name(const struct xt_loader *ld)

@@ -33,9 +33,13 @@ struct xt_port {
 	uint64_t *pool;
 	uint32_t npool;
 
-	/* Frames submitted by the caller, not yet on the TX ring. */
-	struct xdp_desc pending[XT_PORT_BATCH];
-	uint32_t npending;
+	/*
+	 * Frames submitted by the caller, not yet on the TX ring. Nothing
+	 * leaves before xt_port_tx_flush(): xtcpd publishes a connection's
+	 * map entry first (DESIGN.md, the invariant).
+	 */
+	struct xdp_desc *pending;
+	uint32_t npending, pending_cap;
 	uint32_t tx_in_flight;		/* on the TX ring, not yet completed */
 
 	struct xt_port_stats stats;
@@ -140,7 +144,9 @@ int xt_port_open(struct xt_port **out, const char *ifname, uint32_t queue,
 	port->frame_size = cfg->frame_size;
 	port->nframes = cfg->nframes;
 	port->pool = calloc(cfg->nframes, sizeof(*port->pool));
-	if (!port->pool)
+	port->pending_cap = cfg->ring_size;
+	port->pending = calloc(port->pending_cap, sizeof(*port->pending));
+	if (!port->pool || !port->pending)
 		goto cleanup;
 	for (uint32_t i = 0; i < cfg->nframes; i++)
 		pool_put(port, (uint64_t)i * cfg->frame_size);
@@ -181,6 +187,7 @@ void xt_port_close(struct xt_port *port)
 	if (port->area)
 		munmap(port->area, port->area_len);
 	free(port->pool);
+	free(port->pending);
 	free(port);
 }
 
@@ -247,8 +254,12 @@ void xt_port_tx_abort(struct xt_port *port, uint64_t addr)
 
 void xt_port_tx_submit(struct xt_port *port, uint64_t addr, uint32_t len)
 {
-	if (port->npending == XT_PORT_BATCH)
-		xt_port_tx_flush(port);
+	/* As many as the TX ring holds; past that, dropped like a full NIC. */
+	if (port->npending == port->pending_cap) {
+		pool_put(port, addr);
+		port->stats.tx_ring_full++;
+		return;
+	}
 	port->pending[port->npending].addr = addr;
 	port->pending[port->npending].len = len;
 	port->pending[port->npending].options = 0;

@@ -55,7 +55,10 @@ void xt_port_rx_release(struct xt_port *port, const struct xt_rx_frame *frames,
 uint8_t *xt_port_tx_alloc(struct xt_port *port, uint64_t *addr);
 void xt_port_tx_submit(struct xt_port *port, uint64_t addr, uint32_t len);
 void xt_port_tx_abort(struct xt_port *port, uint64_t addr);
-/* Puts queued frames on the TX ring, wakes the kernel, reaps completions. */
+/*
+ * Puts queued frames on the TX ring, wakes the kernel, reaps completions.
+ * Submitted frames wait for this call: none leaves earlier.
+ */
 void xt_port_tx_flush(struct xt_port *port);
 uint32_t xt_port_frame_size(const struct xt_port *port);
 

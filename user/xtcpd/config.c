@@ -23,7 +23,7 @@ enum {
 
 #define DEFAULT_MSL_S		30
 #define DEFAULT_MAX_CONNS	65536
-#define MAX_MAX_CONNS		(1u << 22)
+#define MAX_MAX_CONNS		XT_MAX_CONNS
 
 static const struct option long_opts[] = {
 	{ "iface",	required_argument, NULL, OPT_IFACE },

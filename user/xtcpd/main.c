@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <bpf/bpf.h>
 #include "common/log.h"
 #include "xdp/loader.h"
@@ -35,6 +36,7 @@ struct daemon {
 	struct xt_netif nif;
 	struct xt_loader *loader;
 	struct xt_reservation ports;
+	struct xt_conn_win *win;		/* conn_win, mmapped */
 	struct xt_worker workers[XT_MAX_QUEUES];
 	int nworkers;
 	atomic_int stop;
@@ -106,14 +108,24 @@ static int start_workers(struct daemon *d)
 		       d->cfg.ifname, d->nif.rx_queues);
 		return -EINVAL;
 	}
+	d->win = xt_loader_map_conn_win(d->loader);
+	if (!d->win) {
+		xt_err("cannot map conn_win: %s", strerror(errno));
+		return -errno;
+	}
 	for (int q = 0; q < nq; q++) {
 		struct xt_worker *w = &d->workers[q];
+		uint32_t share = XT_MAX_CONNS / (uint32_t)nq;
 
 		w->cfg = &d->cfg;
 		w->nif = &d->nif;
 		w->stop = &d->stop;
 		w->dstats_fd = xt_loader_dstats_fd(d->loader);
 		w->index = (uint32_t)q;
+		w->conns_fd = xt_loader_conns_fd(d->loader);
+		w->win = d->win;
+		w->slot_base = (uint32_t)q * share;
+		w->max_conns = d->cfg.max_conns < share ? d->cfg.max_conns : share;
 		ret = xt_port_open(&w->port, d->cfg.ifname, (uint32_t)q,
 				   xt_loader_xsks_fd(d->loader), &port_cfg);
 		if (ret)
@@ -226,6 +238,8 @@ int main(int argc, char **argv)
 		xt_info("stopping on signal %d", wait_for_signal());
 	}
 	stop_workers(&d);
+	if (d.win)
+		munmap(d.win, (size_t)XT_MAX_CONNS * sizeof(*d.win));
 	xt_loader_close(d.loader);
 	xt_ports_release(&d.ports);
 	return ret ? EXIT_FAILURE : EXIT_SUCCESS;

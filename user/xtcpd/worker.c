@@ -115,6 +115,41 @@ static void worker_publish(struct xt_worker *w, uint64_t now)
 	w->published_at = now;
 }
 
+/*
+ * One entry at a time, for what a batch call left undone (a delete of an
+ * entry that is not there stops bpf_map_delete_batch, for one).
+ */
+static void map_apply_slowly(struct xt_worker *w, const struct xt_map_batch *b,
+			     uint32_t ndel_done, uint32_t nupd_done)
+{
+	for (uint32_t i = ndel_done; i < b->ndel; i++)
+		if (bpf_map_delete_elem(w->conns_fd, &b->del_keys[i]) &&
+		    errno != ENOENT)
+			w->stats.map_errors++;
+	for (uint32_t i = nupd_done; i < b->nupd; i++)
+		if (bpf_map_update_elem(w->conns_fd, &b->upd_keys[i],
+					&b->upd_vals[i], BPF_ANY))
+			w->stats.map_errors++;
+}
+
+/* The batch's conns changes, one syscall each way (DESIGN.md). */
+static void worker_apply_map(struct xt_worker *w)
+{
+	struct xt_map_batch b;
+	uint32_t ndel, nupd;
+
+	xt_stack_take_map_batch(w->stack, &b);
+	ndel = b.ndel;
+	if (ndel && bpf_map_delete_batch(w->conns_fd, b.del_keys, &ndel, NULL)) {
+		map_apply_slowly(w, &b, ndel, b.nupd);
+		return;
+	}
+	nupd = b.nupd;
+	if (nupd && bpf_map_update_batch(w->conns_fd, b.upd_keys, b.upd_vals,
+					 &nupd, NULL))
+		map_apply_slowly(w, &b, b.ndel, nupd);
+}
+
 static void *worker_main(void *arg)
 {
 	struct xt_worker *w = arg;
@@ -133,6 +168,7 @@ static void *worker_main(void *arg)
 		if (ret > 0)
 			worker_rx(w, now);
 		xt_stack_poll(w->stack, now);
+		worker_apply_map(w);	/* before anything it concerns leaves */
 		xt_port_tx_flush(w->port);
 		if (now - w->published_at >= PUBLISH_MS)
 			worker_publish(w, now);
@@ -148,7 +184,9 @@ static void stack_cfg_from(const struct xt_worker *w, struct xt_stack_cfg *c)
 	c->laddr = cfg->addr;
 	memcpy(c->lmac, w->nif->mac, sizeof(c->lmac));
 	c->mtu = w->nif->mtu;
-	c->max_conns = cfg->max_conns;
+	c->max_conns = w->max_conns;
+	c->win = w->win;
+	c->slot_base = w->slot_base;
 	c->msl_ms = cfg->msl_s * 1000;
 	if (cfg->rto_min_ms)
 		c->rto_min_ms = cfg->rto_min_ms;
@@ -204,6 +242,7 @@ int xt_worker_init(struct xt_worker *w)
 	w->stack = xt_stack_new(&c, &sink, xt_now_ms());
 	if (!w->stack)
 		return -ENOMEM;
+	/* --connect's SYNs wait in the port for their entries: write them. */
 	for (int i = 0; i < w->cfg->nlisten; i++) {
 		ret = xt_service_start(w->stack, w->cfg->listen[i].service,
 				       w->cfg->listen[i].port, &service_defaults);
@@ -214,7 +253,12 @@ int xt_worker_init(struct xt_worker *w)
 			return ret;
 		}
 	}
-	return worker_connect(w);
+	ret = worker_connect(w);
+	if (!ret) {
+		xt_stack_poll(w->stack, xt_now_ms());
+		worker_apply_map(w);
+	}
+	return ret;
 }
 
 int xt_worker_start(struct xt_worker *w)
@@ -240,6 +284,7 @@ void xt_worker_fini(struct xt_worker *w)
 		return;
 	xt_stack_free(w->stack, xt_now_ms());
 	w->stack = NULL;
+	/* The resets below go out after the conns entries are gone: fine. */
 	if (w->port)
 		xt_port_tx_flush(w->port);	/* the resets go out */
 }

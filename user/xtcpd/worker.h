@@ -20,6 +20,7 @@ struct xt_worker_stats {
 	uint64_t malformed;		/* rejected by the codec */
 	uint64_t not_ours;		/* addressed to another IPv4 address */
 	uint64_t tx_errors;		/* no frame, or the builder refused */
+	uint64_t map_errors;		/* conns entries not written */
 };
 
 struct xt_worker {
@@ -29,6 +30,9 @@ struct xt_worker {
 	const struct xt_netif *nif;
 	atomic_int *stop;
 	int dstats_fd;			/* where the counters are published */
+	int conns_fd;			/* the conns map, kept by this worker */
+	struct xt_conn_win *win;	/* the mmapped conn_win array */
+	uint32_t slot_base, max_conns;	/* this worker's share of conn_win */
 	uint32_t index;			/* this worker's slot there */
 	uint64_t published_at;
 	pthread_t thread;

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: MIT
+/*
+ * What the XDP program must know of each connection: its conns entry
+ * (tuple -> slot, state) and its receive window in conn_win[slot].
+ *
+ * Entries change with the state; the changes of one batch are collected
+ * by xt_stack_poll() and written by the worker in one batched syscall
+ * each, before the batch's segments are sent, so a connection is in the
+ * map before its first segment leaves and until it is CLOSED.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "tcp/tcp.h"
+
+static void key_of(const struct xt_sock *s, struct xt_conn_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(k->laddr, &s->t.laddr, sizeof(k->laddr));
+	memcpy(k->raddr, &s->t.raddr, sizeof(k->raddr));
+	k->lport = s->t.lport;
+	k->rport = s->t.rport;
+}
+
+/* Grows *arr to hold need elements of size sz; 0 or -ENOMEM. */
+static int grow(void **arr, uint32_t *cap, uint32_t need, size_t sz)
+{
+	uint32_t n = *cap ? *cap : 64;
+	void *p;
+
+	if (need <= *cap)
+		return 0;
+	while (n < need)
+		n *= 2;
+	p = realloc(*arr, (size_t)n * sz);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = n;
+	return 0;
+}
+
+int xt_map_init(struct xt_stack *st)
+{
+	st->free_slots = calloc(st->cfg.max_conns, sizeof(*st->free_slots));
+	if (!st->free_slots)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < st->cfg.max_conns; i++)
+		st->free_slots[i] = st->cfg.slot_base + st->cfg.max_conns - 1 - i;
+	st->nfree_slots = st->cfg.max_conns;
+	return 0;
+}
+
+void xt_map_fini(struct xt_stack *st)
+{
+	free(st->free_slots);
+	free(st->del_keys);
+	free(st->upd_keys);
+	free(st->upd_vals);
+}
+
+/* The entry must be (re)written in this batch: new, or a new state. */
+void xt_map_mark(struct xt_sock *s)
+{
+	if (s->map_dirty)
+		return;
+	s->map_dirty = true;
+	s->map_next = s->st->map_dirty;
+	s->st->map_dirty = s;
+}
+
+/* CLOSED: the entry goes, if it was ever written. */
+void xt_map_forget(struct xt_sock *s)
+{
+	struct xt_stack *st = s->st;
+
+	if (!s->in_map)
+		return;
+	if (grow((void **)&st->del_keys, &st->del_cap, st->ndel + 1,
+		 sizeof(*st->del_keys)))
+		return;		/* the entry stays until the slot is reused */
+	key_of(s, &st->del_keys[st->ndel++]);
+	s->in_map = false;
+}
+
+/* The batch's updates, from the connections marked since the last one. */
+void xt_map_collect(struct xt_stack *st)
+{
+	struct xt_sock *s;
+
+	while ((s = st->map_dirty)) {
+		st->map_dirty = s->map_next;
+		s->map_dirty = false;
+		if (s->dead)
+			continue;
+		if (grow((void **)&st->upd_keys, &st->upd_key_cap, st->nupd + 1,
+			 sizeof(*st->upd_keys)) ||
+		    grow((void **)&st->upd_vals, &st->upd_val_cap, st->nupd + 1,
+			 sizeof(*st->upd_vals)))
+			continue;
+		key_of(s, &st->upd_keys[st->nupd]);
+		st->upd_vals[st->nupd].slot = s->slot;
+		st->upd_vals[st->nupd].state = s->state;
+		st->nupd++;
+		s->in_map = true;
+	}
+}
+
+/* RCV.NXT and the window just advertised, for XDP's RST check. */
+void xt_map_publish_window(struct xt_sock *s)
+{
+	struct xt_conn_win *w = s->st->cfg.win;
+
+	if (!w)
+		return;
+	w[s->slot].rcv_nxt = s->rcv_nxt;
+	w[s->slot].rcv_wnd = s->rcv_adv - s->rcv_nxt;
+}
+
+void xt_stack_take_map_batch(struct xt_stack *st, struct xt_map_batch *b)
+{
+	b->del_keys = st->del_keys;
+	b->ndel = st->ndel;
+	b->upd_keys = st->upd_keys;
+	b->upd_vals = st->upd_vals;
+	b->nupd = st->nupd;
+	st->ndel = 0;
+	st->nupd = 0;
+}
