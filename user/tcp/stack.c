@@ -63,8 +63,8 @@ struct xt_stack *xt_stack_new(const struct xt_stack_cfg *cfg,
 	st->table_mask = n - 1;
 	st->now = now_ms;
 	st->mss_local = (uint16_t)(cfg->mtu - 40);
-	/* Neither the timestamp clock nor the port sequence starts at 0. */
-	st->ts_offset = (uint32_t)xt_siphash_2u64(&cfg->secret, 1, 2);
+	/* The port sequence does not start at the bottom of the range. */
+	st->ts_offset = cfg->ts_offset;
 	st->eph_next = (uint16_t)xt_siphash_2u64(&cfg->secret, 3, 4);
 	xt_wheel_init(&st->wheel, now_ms);
 	return st;

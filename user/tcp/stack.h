@@ -39,6 +39,17 @@ struct xt_stack_cfg {
 	 */
 	struct xt_conn_win *win;
 	uint32_t slot_base;
+	/*
+	 * SYN cookies (DESIGN.md): the MSS an ACK's cookie carries, or 0
+	 * when it is not one of ours; NULL: cookies are never accepted.
+	 * The XDP program issued them with the window scale below and a
+	 * TSval of the monotonic ms clock plus ts_offset, which the stack
+	 * keeps using so TSval never goes back (RFC 7323 §5.4).
+	 */
+	uint16_t (*cookie_check)(void *ctx, const struct xt_cookie_tuple *t,
+				 uint32_t isn, uint32_t cookie);
+	void *cookie_ctx;
+	uint32_t ts_offset;
 };
 
 /* Fills cfg with the defaults RFC 9293, 6298 and 1122 suggest. */
@@ -58,6 +69,7 @@ struct xt_stack_stats {
 	uint64_t challenge_acks, paws_drops, bad_acks;
 	uint64_t backlog_drops, conn_limit_drops;
 	uint64_t keepalive_drops, ooo_segments;
+	uint64_t cookie_accepts;
 	uint64_t state_enter[16];	/* indexed by enum xt_tcp_state */
 	uint32_t in_state[16];		/* connections in each state now */
 };

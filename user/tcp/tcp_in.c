@@ -12,8 +12,12 @@
  */
 #include <string.h>
 #include "tcp/tcp.h"
+#include "xtcp/cookie.h"
 
 #define TS_OPT_SPACE	12	/* bytes of every segment's TS option */
+
+static void establish(struct xt_sock *s);
+static void rcv_text_and_fin(struct xt_sock *s, const struct xt_seg *seg);
 
 static bool has(const struct xt_seg *seg, uint8_t flag)
 {
@@ -77,6 +81,61 @@ static void rcv_closed(struct xt_stack *st, const struct xt_seg *seg)
 	xt_tcp_send_reset_reply(st, seg);
 }
 
+/*
+ * The handshake's last ACK for a SYN the XDP program answered with a
+ * cookie: ESTABLISHED at once, with what the cookie and TSecr carry.
+ */
+static struct xt_sock *rcv_cookie_ack(struct xt_stack *st,
+				      const struct xt_listener *l,
+				      const struct xt_seg *seg)
+{
+	struct xt_cookie_tuple ct = { .saddr = seg->saddr, .daddr = seg->daddr,
+				      .sport = seg->sport, .dport = seg->dport };
+	struct xt_tuple t = { .laddr = seg->daddr, .raddr = seg->saddr,
+			      .lport = seg->dport, .rport = seg->sport };
+	struct xt_cookie_opts co = { .wscale = XT_COOKIE_TS_NO_WS };
+	struct xt_sock *s;
+	uint16_t mss;
+
+	if (!st->cfg.cookie_check || has(seg, XT_TCP_SYN | XT_TCP_RST))
+		return NULL;
+	mss = st->cfg.cookie_check(st->cfg.cookie_ctx, &ct, seg->seq - 1,
+				   seg->ack - 1);
+	if (!mss)
+		return NULL;
+	s = xt_conn_create(st, &t, seg->src_mac);
+	if (!s)
+		return NULL;
+	s->parent = l;
+	s->ops = l->ops;
+	s->iss = seg->ack - 1;
+	s->snd_una = s->snd_nxt = s->snd_max = s->recover = seg->ack;
+	s->ts_ok = seg->opts.present & XT_OPT_TS;
+	if (s->ts_ok) {
+		xt_cookie_ts_decode(seg->opts.tsecr, &co);
+		s->ts_recent = seg->opts.tsval;
+		s->ts_recent_at = st->now;
+	}
+	s->ws_ok = co.wscale != XT_COOKIE_TS_NO_WS;
+	s->snd_wscale = s->ws_ok ? co.wscale : 0;
+	s->rcv_wscale = s->ws_ok ? xt_tcp_our_wscale(st) : 0;
+	s->sack_ok = co.sack_ok;
+	mss = mss < st->mss_local ? mss : st->mss_local;
+	s->mss = s->ts_ok ? mss - TS_OPT_SPACE : mss;
+	s->irs = seg->seq - 1;
+	s->rcv_nxt = s->rcv_up = seg->seq;
+	/* The cookie SYN-ACK offered 65535 (unscaled); hold no more. */
+	s->rcv_adv = s->rcv_nxt + (xt_ring_space(&s->rcvbuf) < 65535 ?
+				   xt_ring_space(&s->rcvbuf) : 65535);
+	s->snd_wnd = s->max_snd_wnd = (uint32_t)seg->wnd << s->snd_wscale;
+	s->snd_wl1 = seg->seq;
+	s->snd_wl2 = seg->ack;
+	xt_cc_init(s);
+	st->stats.passive_opens++;
+	st->stats.cookie_accepts++;
+	return s;
+}
+
 /* §3.10.7.2 LISTEN: RST ignored, ACK reset, SYN opens SYN-RECEIVED. */
 static void rcv_listen(struct xt_stack *st, const struct xt_listener *l,
 		       const struct xt_seg *seg, const uint32_t *iss_floor)
@@ -88,7 +147,13 @@ static void rcv_listen(struct xt_stack *st, const struct xt_listener *l,
 	if (has(seg, XT_TCP_RST))
 		return;
 	if (has(seg, XT_TCP_ACK)) {
-		xt_tcp_send_reset_reply(st, seg);
+		s = rcv_cookie_ack(st, l, seg);
+		if (s) {
+			establish(s);
+			rcv_text_and_fin(s, seg);	/* data in the ACK counts */
+		} else {
+			xt_tcp_send_reset_reply(st, seg);
+		}
 		return;
 	}
 	if (!has(seg, XT_TCP_SYN))

@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: MIT
+/*
+ * LISTEN meets the last ACK of a handshake the XDP program answered with
+ * a SYN cookie: the connection starts ESTABLISHED, with the MSS of the
+ * cookie and the window scale and SACK of TSecr, and the ACK's data is
+ * delivered. Anything else stays a reset (§3.10.7.2).
+ */
+#include <criterion/criterion.h>
+#include <arpa/inet.h>
+#include <string.h>
+#include "tcp/tcp.h"
+#include "tcp_fixture.h"
+#include "xtcp/cookie.h"
+
+static const struct xt_cookie_keys keys = {
+	.cur = { 0x1111111111111111ULL, 0x2222222222222222ULL },
+	.prev = { 0x3333333333333333ULL, 0x4444444444444444ULL },
+	.generation = 9,
+};
+
+static uint16_t check(void *ctx, const struct xt_cookie_tuple *t,
+		      uint32_t isn, uint32_t cookie)
+{
+	(void)ctx;
+	return xt_cookie_check(&keys, t, isn, cookie);
+}
+
+static void cookies_on(void)
+{
+	fx_init();
+	fx.cfg.cookie_check = check;
+	fx_restart();
+	cr_assert_eq(fx_listen(), 0);
+}
+
+/* The ACK a client sends back to a cookie SYN-ACK, with 'len' bytes. */
+static struct xt_seg_out cookie_ack(uint16_t mss, bool ts, uint32_t len)
+{
+	struct xt_seg_out o = pkt_from_peer();
+	struct xt_cookie_tuple t = { .saddr = o.saddr, .daddr = o.daddr,
+				     .sport = o.sport, .dport = o.dport };
+	struct xt_cookie_opts co = { .wscale = 7, .sack_ok = 1 };
+	static uint8_t data[64];
+
+	o.seq = FX_PEER_ISN + 1;
+	o.ack = xt_cookie_make(&keys, &t, FX_PEER_ISN, mss) + 1;
+	o.flags = XT_TCP_ACK | (len ? XT_TCP_PSH : 0);
+	o.wnd = 1000;
+	if (ts)
+		pkt_set_ts(&o, FX_PEER_TSVAL,
+			   xt_cookie_ts_encode(0x5000, &co));
+	for (uint32_t i = 0; i < len; i++)
+		data[i] = fx_peer_byte(i);
+	pkt_set_payload(&o, data, len);
+	return o;
+}
+
+Test(listen_cookie, valid_ack_establishes_with_cookie_options,
+     .init = cookies_on, .fini = fx_fini)
+{
+	struct xt_seg_out ack = cookie_ack(1440, true, 0);
+	struct xt_sock *s;
+
+	fx_send(&ack);
+	s = fx_lookup(PKT_LOCAL_PORT, PKT_PEER_PORT);
+	cr_assert_not_null(s);
+	cr_assert_eq(s->state, XT_ESTABLISHED);
+	cr_assert_eq(fx.app.accepted, 1);
+	cr_assert_eq(s->mss, 1440 - 12, "the cookie's MSS, less timestamps");
+	cr_assert(s->ws_ok && s->sack_ok && s->ts_ok);
+	cr_assert_eq(s->snd_wscale, 7);
+	cr_assert_eq(s->snd_wnd, 1000u << 7, "scaled: not a SYN");
+	cr_assert_eq(s->snd_una, ack.ack);
+	cr_assert_eq(s->rcv_nxt, FX_PEER_ISN + 1);
+	cr_assert_eq(xt_stack_stats(fx.st)->cookie_accepts, 1);
+	fx_end();
+}
+
+Test(listen_cookie, data_in_the_ack_is_delivered,
+     .init = cookies_on, .fini = fx_fini)
+{
+	struct xt_seg_out ack = cookie_ack(1460, true, 20);
+
+	fx_send(&ack);
+	fx_expect_rx(20);
+	fx_end();
+}
+
+Test(listen_cookie, without_timestamps_no_window_scale_or_sack,
+     .init = cookies_on, .fini = fx_fini)
+{
+	struct xt_seg_out ack = cookie_ack(536, false, 0);
+	struct xt_sock *s;
+
+	fx_send(&ack);
+	s = fx_lookup(PKT_LOCAL_PORT, PKT_PEER_PORT);
+	cr_assert_not_null(s);
+	cr_assert(!s->ws_ok && !s->sack_ok && !s->ts_ok);
+	cr_assert_eq(s->mss, 536);
+	cr_assert_eq(s->snd_wnd, 1000);
+	fx_end();
+}
+
+Test(listen_cookie, forged_cookie_is_reset,
+     .init = cookies_on, .fini = fx_fini)
+{
+	struct xt_seg_out ack = cookie_ack(1460, true, 0);
+
+	ack.ack ^= 0x100;
+	fx_send(&ack);
+	cr_assert_null(fx_lookup(PKT_LOCAL_PORT, PKT_PEER_PORT));
+	fx_expect(fx_last(), XT_TCP_RST, ack.ack, 0);
+	fx_end();
+}
+
+Test(listen_cookie, cookies_off_ack_is_reset, .init = fx_init, .fini = fx_fini)
+{
+	struct xt_seg_out ack = cookie_ack(1460, true, 0);
+
+	cr_assert_eq(fx_listen(), 0);
+	fx_send(&ack);
+	cr_assert_null(fx_lookup(PKT_LOCAL_PORT, PKT_PEER_PORT));
+	fx_expect(fx_last(), XT_TCP_RST, ack.ack, 0);
+	fx_end();
+}
