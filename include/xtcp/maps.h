@@ -45,6 +45,8 @@ struct xt_ctl {
 	__u8 wscale;			/* window scale it announces */
 	__u8 pad;
 	__u32 ts_offset;		/* TSval = monotonic ms + ts_offset */
+	__u32 cookie_switches;		/* auto mode's switches, for show */
+	__u32 pad2;
 };
 
 /* ctl.flags */
@@ -120,7 +122,7 @@ struct xt_daemon_stats {
 
 #ifndef __bpf__
 _Static_assert(sizeof(struct xt_listen_val) == 4, "listen_val layout");
-_Static_assert(sizeof(struct xt_ctl) == 16, "ctl layout");
+_Static_assert(sizeof(struct xt_ctl) == 24, "ctl layout");
 _Static_assert(sizeof(struct xt_cookie_keys) == 40, "cookie_keys layout");
 _Static_assert(sizeof(struct xt_conn_key) == 12, "conn_key layout");
 _Static_assert(sizeof(struct xt_conn_val) == 8, "conn_val layout");

@@ -141,15 +141,35 @@ static __u64 field(const void *base, size_t off)
 	return *(const __u64 *)((const char *)base + off);
 }
 
+/* The settings xtcpd gave XDP: cookie mode and its switches. */
+static int ctl_read(const char *pin_dir, struct xt_ctl *c)
+{
+	char path[PATH_MAX];
+	__u32 zero = 0;
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "%s/ctl", pin_dir);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -errno;
+	if (bpf_map_lookup_elem(fd, &zero, c))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
 int ctl_stats(FILE *out, const char *pin_dir, int json)
 {
 	struct printer p = { .out = out, .json = json };
 	struct xt_xdp_stats xdp;
 	struct xt_daemon_stats d;
+	struct xt_ctl c;
 	int ret = stats_sum(pin_dir, &xdp);
 
 	if (!ret)
 		ret = dstats_sum(pin_dir, &d);
+	if (!ret)
+		ret = ctl_read(pin_dir, &c);
 	if (ret)
 		return ret;
 	if (json)
@@ -160,6 +180,8 @@ int ctl_stats(FILE *out, const char *pin_dir, int json)
 		put(&p, conn_names[i], d.conns[i]);
 	for (size_t i = 0; i < XT_DSTATS_COUNTERS; i++)
 		put(&p, dstats_fields[i].name, field(&d, dstats_fields[i].off));
+	put(&p, "syncookies_on", !!(c.flags & XT_CTL_COOKIES));
+	put(&p, "syncookie_switches", c.cookie_switches);
 	if (json)
 		fprintf(out, "}\n");
 	return 0;

@@ -69,7 +69,7 @@ struct xt_stack_stats {
 	uint64_t challenge_acks, paws_drops, bad_acks;
 	uint64_t backlog_drops, conn_limit_drops;
 	uint64_t keepalive_drops, ooo_segments;
-	uint64_t cookie_accepts;
+	uint64_t cookie_accepts, syns_in;
 	uint64_t state_enter[16];	/* indexed by enum xt_tcp_state */
 	uint32_t in_state[16];		/* connections in each state now */
 };
@@ -103,6 +103,8 @@ struct xt_map_batch {
 void xt_stack_take_map_batch(struct xt_stack *st, struct xt_map_batch *b);
 
 unsigned xt_stack_conn_count(const struct xt_stack *st);
+/* The window scale a stack announces for a receive buffer of this size. */
+uint8_t xt_stack_wscale_for(uint32_t rcvbuf);
 const struct xt_stack_stats *xt_stack_stats(const struct xt_stack *st);
 
 #endif /* XTCP_STACK_H */

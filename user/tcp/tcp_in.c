@@ -31,13 +31,18 @@ static uint32_t seg_len(const struct xt_seg *seg)
 }
 
 /* The window scale we announce: enough to cover the receive buffer. */
-uint8_t xt_tcp_our_wscale(const struct xt_stack *st)
+uint8_t xt_stack_wscale_for(uint32_t rcvbuf)
 {
 	uint8_t ws = 0;
 
-	while (ws < XT_TCP_MAX_WSCALE && (st->cfg.rcvbuf >> ws) > 65535)
+	while (ws < XT_TCP_MAX_WSCALE && (rcvbuf >> ws) > 65535)
 		ws++;
 	return ws;
+}
+
+uint8_t xt_tcp_our_wscale(const struct xt_stack *st)
+{
+	return xt_stack_wscale_for(st->cfg.rcvbuf);
 }
 
 /* Options from the peer's SYN or SYN-ACK (RFC 9293 §3.7.1, RFC 7323). */
@@ -158,6 +163,7 @@ static void rcv_listen(struct xt_stack *st, const struct xt_listener *l,
 	}
 	if (!has(seg, XT_TCP_SYN))
 		return;
+	st->stats.syns_in++;
 	if (st->nhalf_open >= st->cfg.max_half_open) {
 		st->stats.backlog_drops++;	/* the peer will retry */
 		return;

@@ -13,7 +13,12 @@ enum {
 	OPT_IFACE = 256, OPT_ADDR, OPT_LISTEN, OPT_XDP_MODE, OPT_QUEUES,
 	OPT_KEEPALIVE, OPT_MSL, OPT_MAX_CONNS, OPT_CONNECT, OPT_LOCAL_PORTS,
 	OPT_RTO_MIN, OPT_RETRIES, OPT_SNDBUF, OPT_RCVBUF,
+	OPT_SYNCOOKIES, OPT_COOKIE_PERIOD, OPT_COOKIE_RATE, OPT_COOKIE_HALF_OPEN,
 };
+
+#define DEFAULT_COOKIE_PERIOD_S	60
+#define DEFAULT_COOKIE_RATE	1000
+#define DEFAULT_COOKIE_HALF	1024
 
 #define MIN_BUF			4096
 #define MAX_BUF			(64u << 20)
@@ -40,6 +45,10 @@ static const struct option long_opts[] = {
 	{ "retries",	required_argument, NULL, OPT_RETRIES },
 	{ "sndbuf",	required_argument, NULL, OPT_SNDBUF },
 	{ "rcvbuf",	required_argument, NULL, OPT_RCVBUF },
+	{ "syncookies",	required_argument, NULL, OPT_SYNCOOKIES },
+	{ "cookie-period", required_argument, NULL, OPT_COOKIE_PERIOD },
+	{ "cookie-rate", required_argument, NULL, OPT_COOKIE_RATE },
+	{ "cookie-half-open", required_argument, NULL, OPT_COOKIE_HALF_OPEN },
 	{ "verbose",	no_argument,	   NULL, 'v' },
 	{ "help",	no_argument,	   NULL, 'h' },
 	{ 0 }
@@ -52,6 +61,8 @@ void xt_config_usage(FILE *out)
 "             [--connect A.B.C.D:PORT:SERVICE ...] [--local-ports LO-HI]\n"
 "             [--keepalive IDLE,INTVL,COUNT] [--msl SECONDS] [--max-conns N]\n"
 "             [--rto-min MS] [--retries N] [--sndbuf BYTES] [--rcvbuf BYTES]\n"
+"             [--syncookies always|auto|never] [--cookie-period SECONDS]\n"
+"             [--cookie-rate SYNS_PER_S] [--cookie-half-open N]\n"
 "             [--xdp-mode native|skb] [--queues N] [-v]\n"
 "\n"
 "  --iface IF            interface to attach the XDP program to\n"
@@ -71,6 +82,16 @@ void xt_config_usage(FILE *out)
 "  --retries N           retransmissions before a connection is given up\n"
 "                        and reset (default 15)\n"
 "  --sndbuf, --rcvbuf B  per-connection buffers in bytes (default 262144)\n"
+"  --syncookies MODE     always: XDP answers every SYN with a cookie;\n"
+"                        never: xtcpd keeps SYN-RECEIVED state; auto (the\n"
+"                        default): xtcpd until the SYN rate or the\n"
+"                        half-open count passes its threshold, then XDP\n"
+"  --cookie-period S     rotate the cookie secret every S seconds; a\n"
+"                        cookie lasts one to two periods (default 60)\n"
+"  --cookie-rate N       auto: SYNs per second that switch cookies on\n"
+"                        (default 1000)\n"
+"  --cookie-half-open N  auto: SYN-RECEIVED connections that do (default\n"
+"                        1024)\n"
 "  --xdp-mode MODE       native (driver) or skb (generic); default: native,\n"
 "                        falling back to skb with a warning\n"
 "  --queues N            serve RX queues 0..N-1 (default: all of them)\n"
@@ -274,6 +295,30 @@ static int parse_one(struct xt_config *cfg, int opt, const char *arg,
 				   MIN_BUF, MAX_BUF);
 		*(opt == OPT_SNDBUF ? &cfg->sndbuf : &cfg->rcvbuf) = (uint32_t)n;
 		return 0;
+	case OPT_SYNCOOKIES:
+		if (!strcmp(arg, "always"))
+			cfg->cookie_mode = XT_COOKIES_ALWAYS;
+		else if (!strcmp(arg, "never"))
+			cfg->cookie_mode = XT_COOKIES_NEVER;
+		else if (!strcmp(arg, "auto"))
+			cfg->cookie_mode = XT_COOKIES_AUTO;
+		else
+			return bad("--syncookies: '%s' is not always, auto or never",
+				   arg);
+		return 0;
+	case OPT_COOKIE_PERIOD:
+	case OPT_COOKIE_RATE:
+	case OPT_COOKIE_HALF_OPEN:
+		n = parse_num(arg, 1, 10000000);
+		if (n < 0)
+			return bad("%s: '%s' is not in 1-10000000",
+				   opt == OPT_COOKIE_PERIOD ? "--cookie-period" :
+				   opt == OPT_COOKIE_RATE ? "--cookie-rate" :
+				   "--cookie-half-open", arg);
+		*(opt == OPT_COOKIE_PERIOD ? &cfg->cookie_period_s :
+		  opt == OPT_COOKIE_RATE ? &cfg->cookie_rate :
+		  &cfg->cookie_half_open) = (uint32_t)n;
+		return 0;
 	case 'v':
 		cfg->verbose++;
 		return 0;
@@ -292,6 +337,9 @@ int xt_config_parse(struct xt_config *cfg, int argc, char **argv,
 	cfg->max_conns = DEFAULT_MAX_CONNS;
 	cfg->eph_lo = DEFAULT_EPH_LO;
 	cfg->eph_hi = DEFAULT_EPH_HI;
+	cfg->cookie_period_s = DEFAULT_COOKIE_PERIOD_S;
+	cfg->cookie_rate = DEFAULT_COOKIE_RATE;
+	cfg->cookie_half_open = DEFAULT_COOKIE_HALF;
 	optind = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":vh", long_opts, NULL)) != -1) {

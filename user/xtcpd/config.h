@@ -10,6 +10,13 @@
 
 enum xt_xdp_mode { XT_XDP_MODE_AUTO, XT_XDP_MODE_NATIVE, XT_XDP_MODE_SKB };
 
+/* --syncookies: who answers SYNs (DESIGN.md, SYN cookies). */
+enum xt_cookie_mode {
+	XT_COOKIES_AUTO,	/* xtcpd, until a SYN flood; then XDP */
+	XT_COOKIES_ALWAYS,	/* XDP, with cookies, always */
+	XT_COOKIES_NEVER,	/* xtcpd, with SYN-RECEIVED state, always */
+};
+
 struct xt_listen_cfg {
 	uint16_t port;
 	int service;			/* index into the service table */
@@ -41,6 +48,10 @@ struct xt_config {
 	uint32_t rto_min_ms;		/* 0: the engine's default */
 	uint32_t retries;		/* 0: the engine's default */
 	uint32_t sndbuf, rcvbuf;	/* 0: the engine's default */
+	enum xt_cookie_mode cookie_mode;
+	uint32_t cookie_period_s;	/* secret rotation */
+	uint32_t cookie_rate;		/* auto: SYNs per second that turn them on */
+	uint32_t cookie_half_open;	/* auto: SYN-RECEIVED count that does */
 	int verbose;
 };
 

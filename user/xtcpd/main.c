@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/random.h>
+#include <time.h>
 #include <bpf/bpf.h>
 #include "common/log.h"
 #include "xdp/loader.h"
@@ -19,7 +21,9 @@
 #include "xdp/netif.h"
 #include "xdp/reserve.h"
 #include "xdp/port.h"
+#include "tcp/stack.h"
 #include "xtcpd/config.h"
+#include "xtcpd/cookies.h"
 #include "xtcpd/worker.h"
 
 #define EXIT_USAGE	2
@@ -37,6 +41,8 @@ struct daemon {
 	struct xt_loader *loader;
 	struct xt_reservation ports;
 	struct xt_conn_win *win;		/* conn_win, mmapped */
+	struct xt_ctl ctl;			/* what XDP is told, as last told */
+	struct xt_cookies cookies;
 	struct xt_worker workers[XT_MAX_QUEUES];
 	int nworkers;
 	atomic_int stop;
@@ -59,30 +65,65 @@ static int publish_listeners(const struct daemon *d)
 	return 0;
 }
 
+static int publish_ctl(struct daemon *d)
+{
+	__u32 zero = 0;
+
+	d->ctl.flags = d->cookies.on ? XT_CTL_COOKIES : 0;
+	d->ctl.cookie_switches = (__u32)d->cookies.switches;
+	if (bpf_map_update_elem(xt_loader_ctl_fd(d->loader), &zero, &d->ctl,
+				BPF_ANY)) {
+		xt_err("cannot publish settings to XDP: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/*
+ * What XDP needs to answer SYNs as the stacks would: MSS, window scale,
+ * the TSval clock; and the cookie keys and mode.
+ */
+static int prepare_xdp(struct daemon *d)
+{
+	uint32_t rcvbuf = d->cfg.rcvbuf;
+	int ret;
+
+	if (!rcvbuf) {
+		struct xt_stack_cfg def;
+
+		xt_stack_cfg_default(&def);
+		rcvbuf = def.rcvbuf;
+	}
+	d->ctl.mss = (__u16)(d->nif.mtu - 40);
+	d->ctl.wscale = xt_stack_wscale_for(rcvbuf);
+	if (getrandom(&d->ctl.ts_offset, sizeof(d->ctl.ts_offset), 0) !=
+	    sizeof(d->ctl.ts_offset))
+		return -EIO;
+	ret = xt_cookies_init(&d->cookies, &d->cfg,
+			      xt_loader_cookie_keys_fd(d->loader), xt_now_ms());
+	return ret ? ret : publish_ctl(d);
+}
+
 /*
  * Active opens: reserve their local ports from the kernel, tell the XDP
  * program to steer them here, and find each peer's next-hop MAC.
  */
 static int prepare_connects(struct daemon *d)
 {
-	struct xt_ctl c = { .eph_lo = d->cfg.eph_lo, .eph_hi = d->cfg.eph_hi };
-	__u32 zero = 0;
 	int ret;
 
 	if (!d->cfg.nconnect)
 		return 0;
-	ret = xt_ports_reserve(&d->ports, c.eph_lo, c.eph_hi);
+	ret = xt_ports_reserve(&d->ports, d->cfg.eph_lo, d->cfg.eph_hi);
 	if (ret) {
 		xt_err("cannot reserve ports %u-%u from the kernel: %s",
-		       c.eph_lo, c.eph_hi, strerror(-ret));
+		       d->cfg.eph_lo, d->cfg.eph_hi, strerror(-ret));
 		return ret;
 	}
-	if (bpf_map_update_elem(xt_loader_ctl_fd(d->loader), &zero, &c, 0)) {
-		xt_err("cannot publish the local port range: %s",
-		       strerror(errno));
-		return -errno;
-	}
-	for (int i = 0; i < d->cfg.nconnect; i++) {
+	d->ctl.eph_lo = d->cfg.eph_lo;
+	d->ctl.eph_hi = d->cfg.eph_hi;
+	ret = publish_ctl(d);
+	for (int i = 0; !ret && i < d->cfg.nconnect; i++) {
 		struct xt_connect_cfg *cc = &d->cfg.connect[i];
 		char a[INET_ADDRSTRLEN];
 
@@ -92,10 +133,9 @@ static int prepare_connects(struct daemon *d)
 			inet_ntop(AF_INET, &cc->addr, a, sizeof(a));
 			xt_err("--connect %s: no next hop via %s: %s", a,
 			       d->cfg.ifname, strerror(-ret));
-			return ret;
 		}
 	}
-	return 0;
+	return ret;
 }
 
 static int start_workers(struct daemon *d)
@@ -123,6 +163,9 @@ static int start_workers(struct daemon *d)
 		w->dstats_fd = xt_loader_dstats_fd(d->loader);
 		w->index = (uint32_t)q;
 		w->conns_fd = xt_loader_conns_fd(d->loader);
+		w->cookie_keys_fd = xt_loader_cookie_keys_fd(d->loader);
+		w->keys = d->cookies.keys;
+		w->ts_offset = d->ctl.ts_offset;
 		w->win = d->win;
 		w->slot_base = (uint32_t)q * share;
 		w->max_conns = d->cfg.max_conns < share ? d->cfg.max_conns : share;
@@ -190,16 +233,37 @@ static int preflight(struct daemon *d)
 	return 0;
 }
 
-static int wait_for_signal(void)
+/* The workers' SYN counts and half-open connections, for auto cookies. */
+static void sum_syns(const struct daemon *d, uint64_t *syns, uint64_t *half)
+{
+	*syns = *half = 0;
+	for (int q = 0; q < d->nworkers; q++) {
+		*syns += atomic_load(&d->workers[q].syns_seen);
+		*half += atomic_load(&d->workers[q].half_open);
+	}
+}
+
+/* Serves until SIGINT or SIGTERM, keeping the cookie keys and mode. */
+static int serve(struct daemon *d)
 {
 	sigset_t set;
-	int sig = 0;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
-	sigwait(&set, &sig);
-	return sig;
+	for (;;) {
+		uint64_t now = xt_now_ms(), syns, half;
+		uint64_t delay = xt_cookies_next_delay(&d->cookies, now);
+		struct timespec ts = { .tv_sec = (time_t)(delay / 1000),
+				       .tv_nsec = (long)(delay % 1000) * 1000000 };
+		int sig = sigtimedwait(&set, NULL, &ts);
+
+		if (sig > 0)
+			return sig;
+		sum_syns(d, &syns, &half);
+		if (xt_cookies_tick(&d->cookies, xt_now_ms(), syns, half))
+			publish_ctl(d);
+	}
 }
 
 int main(int argc, char **argv)
@@ -230,12 +294,14 @@ int main(int argc, char **argv)
 	if (!ret)
 		ret = publish_listeners(&d);
 	if (!ret)
+		ret = prepare_xdp(&d);
+	if (!ret)
 		ret = prepare_connects(&d);
 	if (!ret)
 		ret = start_workers(&d);
 	if (!ret) {
 		print_ready(&d);
-		xt_info("stopping on signal %d", wait_for_signal());
+		xt_info("stopping on signal %d", serve(&d));
 	}
 	stop_workers(&d);
 	if (d.win)

@@ -110,6 +110,8 @@ static void worker_publish(struct xt_worker *w, uint64_t now)
 
 	for (int i = 0; i < XT_TCP_NSTATES; i++)
 		d.conns[i] = ss->in_state[i];
+	atomic_store(&w->syns_seen, ss->syns_in);
+	atomic_store(&w->half_open, ss->in_state[XT_SYN_RCVD]);
 	if (bpf_map_update_elem(w->dstats_fd, &w->index, &d, BPF_ANY))
 		xt_dbg("q%u: publishing counters: %s", w->index, strerror(errno));
 	w->published_at = now;
@@ -176,7 +178,24 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-static void stack_cfg_from(const struct xt_worker *w, struct xt_stack_cfg *c)
+/*
+ * The stack's cookie check. XDP validated the cookie before it let the
+ * ACK through; this checks again with a copy of the keys, re-read from
+ * the map when they may have rotated since.
+ */
+static uint16_t worker_cookie_check(void *ctx, const struct xt_cookie_tuple *t,
+				    uint32_t isn, uint32_t cookie)
+{
+	struct xt_worker *w = ctx;
+	uint16_t mss = xt_cookie_check(&w->keys, t, isn, cookie);
+	__u32 zero = 0;
+
+	if (!mss && !bpf_map_lookup_elem(w->cookie_keys_fd, &zero, &w->keys))
+		mss = xt_cookie_check(&w->keys, t, isn, cookie);
+	return mss;
+}
+
+static void stack_cfg_from(struct xt_worker *w, struct xt_stack_cfg *c)
 {
 	const struct xt_config *cfg = w->cfg;
 
@@ -185,6 +204,9 @@ static void stack_cfg_from(const struct xt_worker *w, struct xt_stack_cfg *c)
 	memcpy(c->lmac, w->nif->mac, sizeof(c->lmac));
 	c->mtu = w->nif->mtu;
 	c->max_conns = w->max_conns;
+	c->ts_offset = w->ts_offset;
+	c->cookie_check = worker_cookie_check;
+	c->cookie_ctx = w;
 	c->win = w->win;
 	c->slot_base = w->slot_base;
 	c->msl_ms = cfg->msl_s * 1000;

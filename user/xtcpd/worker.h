@@ -33,6 +33,11 @@ struct xt_worker {
 	int conns_fd;			/* the conns map, kept by this worker */
 	struct xt_conn_win *win;	/* the mmapped conn_win array */
 	uint32_t slot_base, max_conns;	/* this worker's share of conn_win */
+	int cookie_keys_fd;
+	struct xt_cookie_keys keys;	/* a copy, re-read when a check fails */
+	uint32_t ts_offset;		/* the daemon's, as in ctl */
+	/* For the main thread's auto cookie mode, updated at publish time. */
+	_Atomic uint64_t syns_seen, half_open;
 	uint32_t index;			/* this worker's slot there */
 	uint64_t published_at;
 	pthread_t thread;
