@@ -5,6 +5,7 @@
 #include "maps.bpf.h"
 #include "parse.h"
 #include "steer.h"
+#include "syncookie.h"
 
 static __always_inline struct xt_xdp_stats *stats_get(void)
 {
@@ -28,6 +29,9 @@ int xtcp_xdp(struct xdp_md *ctx)
 	if (act >= 0)
 		return act;
 	act = classify_owned(&pkt, st);
+	if (act >= 0)
+		return act;
+	act = syncookie_step(ctx, &pkt, st);
 	if (act >= 0)
 		return act;
 	return steer_to_socket(ctx, st);
