@@ -459,9 +459,14 @@ Test(syn_cookie, tsval_is_the_clock_plus_offset,
 {
 	struct xt_seg_out syn = syn_linux();
 	struct pkt_frame out;
-	uint32_t lo = (mono_ms() + TS_OFFSET) & ~XT_COOKIE_TS_MASK;
+	/*
+	 * The low bits carry options, so TSval may stray from the clock by
+	 * up to that much either way (below it only, once the encoding
+	 * rounds down as Linux's cookie_init_timestamp() does).
+	 */
+	uint32_t lo = mono_ms() + TS_OFFSET - (XT_COOKIE_TS_MASK + 1);
 	struct xt_seg r = synack_for(&syn, &out);
-	uint32_t hi = (mono_ms() + TS_OFFSET) | XT_COOKIE_TS_MASK;
+	uint32_t hi = mono_ms() + TS_OFFSET + XT_COOKIE_TS_MASK;
 
 	cr_assert_geq((int32_t)(r.opts.tsval - lo), 0, "TSval %u >= %u",
 		      r.opts.tsval, lo);
