@@ -127,14 +127,22 @@ struct xt_cookie_opts {
 	__u8 ecn_ok;
 };
 
+/*
+ * Never ahead of the clock: the stack's later TSvals continue from it,
+ * and a TSval going backwards would fail the peer's PAWS check (RFC 7323
+ * §5.3). Linux's cookie_init_timestamp() steps back the same way.
+ */
 static inline __u32 xt_cookie_ts_encode(__u32 now_ts,
 					const struct xt_cookie_opts *o)
 {
 	__u32 bits = (o->wscale & XT_COOKIE_TS_WS_MASK) |
 		     (o->sack_ok ? XT_COOKIE_TS_SACK : 0) |
 		     (o->ecn_ok ? XT_COOKIE_TS_ECN : 0);
+	__u32 ts = (now_ts & ~XT_COOKIE_TS_MASK) | bits;
 
-	return (now_ts & ~XT_COOKIE_TS_MASK) | bits;
+	if ((__s32)(ts - now_ts) > 0)
+		ts -= XT_COOKIE_TS_MASK + 1;
+	return ts;
 }
 
 static inline void xt_cookie_ts_decode(__u32 tsecr, struct xt_cookie_opts *o)
