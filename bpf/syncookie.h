@@ -77,9 +77,16 @@ static __always_inline void syncookie_tuple(const struct xt_pkt *pkt,
 	t->dport = bpf_ntohs(pkt->tcp->dest);
 }
 
-/* Live connections are xtcpd's, whatever they send (DESIGN.md, contract). */
-static __always_inline int syncookie_conn_live(const struct xt_pkt *pkt)
+/*
+ * A valid cookie ACK makes the tuple live at once (XT_SLOT_PENDING), so
+ * the client's next segments, which no longer carry ISN+1, are steered to
+ * xtcpd instead of failing the cookie check before xtcpd's batch writes
+ * the entry. BPF_NOEXIST: never overwrite xtcpd's own entry.
+ */
+static __always_inline void syncookie_mark_pending(const struct xt_pkt *pkt)
 {
+	struct xt_conn_val v = { .slot = XT_SLOT_PENDING,
+				 .state = XT_ESTABLISHED };
 	struct xt_conn_key k = {
 		.lport = bpf_ntohs(pkt->tcp->dest),
 		.rport = bpf_ntohs(pkt->tcp->source),
@@ -87,7 +94,7 @@ static __always_inline int syncookie_conn_live(const struct xt_pkt *pkt)
 
 	__builtin_memcpy(k.laddr, &pkt->ip->daddr, sizeof(k.laddr));
 	__builtin_memcpy(k.raddr, &pkt->ip->saddr, sizeof(k.raddr));
-	return bpf_map_lookup_elem(&conns, &k) != NULL;
+	bpf_map_update_elem(&conns, &k, &v, BPF_NOEXIST);
 }
 
 static __always_inline int syncookie_listening(const struct xt_pkt *pkt)
@@ -426,6 +433,7 @@ syncookie_check_ack(struct xdp_md *ctx, struct xt_pkt *pkt,
 
 	syncookie_tuple(pkt, &t);
 	if (xt_cookie_check(keys, &t, seq - 1, ack - 1)) {
+		syncookie_mark_pending(pkt);
 		st->redirect_cookie_ack++;
 		return XT_CONTINUE;	/* steered to xtcpd, which opens it */
 	}
@@ -436,9 +444,10 @@ syncookie_check_ack(struct xdp_md *ctx, struct xt_pkt *pkt,
 }
 
 /*
- * With cookies on, a pure SYN or an ACK (no SYN, no RST) to a listening
- * port, for a tuple xtcpd does not hold, is handled here; everything else
- * goes on. Cheapest test first: live segments leave after one lookup.
+ * For a tuple xtcpd does not hold (conn_filter.h looked): with cookies on,
+ * a pure SYN to a listening port is answered here; an ACK (no SYN, no RST)
+ * to one must bring a valid cookie, whether cookies are on or not now.
+ * Everything else goes on.
  */
 static __always_inline int syncookie_step(struct xdp_md *ctx,
 					  struct xt_pkt *pkt,
@@ -452,14 +461,15 @@ static __always_inline int syncookie_step(struct xdp_md *ctx,
 	if (flags != XT_TCP_SYN && (flags & ~XT_TCP_FIN) != XT_TCP_ACK)
 		return XT_CONTINUE;
 	c = bpf_map_lookup_elem(&ctl, &zero);
-	if (!c || !(c->flags & XT_CTL_COOKIES) || syncookie_conn_live(pkt) ||
-	    !syncookie_listening(pkt))
+	if (!c || !syncookie_listening(pkt))
 		return XT_CONTINUE;
 	keys = bpf_map_lookup_elem(&cookie_keys, &zero);
 	if (!keys)	/* no secret to check against: xtcpd decides */
 		return XT_CONTINUE;
 	if (flags == XT_TCP_SYN)
-		return syncookie_answer_syn(ctx, pkt, c, keys, st);
+		return c->flags & XT_CTL_COOKIES ?
+		       syncookie_answer_syn(ctx, pkt, c, keys, st) : XT_CONTINUE;
+	/* Even with cookies off: auto mode may have issued some a moment ago. */
 	return syncookie_check_ack(ctx, pkt, c, keys, st);
 }
 

@@ -2,6 +2,7 @@
 /*
  * xtcp's XDP program: parse, classify, verdict (see DESIGN.md, data flow).
  */
+#include "conn_filter.h"
 #include "maps.bpf.h"
 #include "parse.h"
 #include "steer.h"
@@ -19,6 +20,7 @@ int xtcp_xdp(struct xdp_md *ctx)
 {
 	struct xt_pkt pkt = {};
 	struct xt_xdp_stats *st = stats_get();
+	struct xt_conn_val *conn;
 	int act;
 
 	if (!st)	/* cannot happen for a one-entry array; the verifier asks */
@@ -31,9 +33,15 @@ int xtcp_xdp(struct xdp_md *ctx)
 	act = classify_owned(&pkt, st);
 	if (act >= 0)
 		return act;
-	act = syncookie_step(ctx, &pkt, st);
+	conn = conn_lookup(&pkt);
+	act = conn ? filter_live(&pkt, conn, st) : filter_unknown(ctx, &pkt, st);
 	if (act >= 0)
 		return act;
+	if (!conn) {
+		act = syncookie_step(ctx, &pkt, st);
+		if (act >= 0)
+			return act;
+	}
 	return steer_to_socket(ctx, st);
 }
 

@@ -67,9 +67,16 @@ struct xt_conn_key {
 };
 
 struct xt_conn_val {
-	__u32 slot;			/* index into conn_win */
+	__u32 slot;			/* index into conn_win, or: */
 	enum xt_tcp_state state;
 };
+
+/*
+ * The entry the XDP program writes when it lets a valid cookie ACK through,
+ * so the client's next segments find the tuple live before xtcpd's batch
+ * replaces it with the connection's slot (or deletes it, refusing it).
+ */
+#define XT_SLOT_PENDING		0xffffffffu
 
 /* conn_win: BPF_F_MMAPABLE array written by xtcpd without syscalls. */
 struct xt_conn_win {

@@ -677,11 +677,7 @@ struct steer_case {
 static const struct steer_case steered[] = {
 	{ "ACK of a live connection, no cookie check", live_ack },
 	{ "SYN on a live connection", live_syn },
-	{ "SYN to an ephemeral port", syn_to_ephemeral },
-	{ "RST to a listening port", rst_to_listener },
-	{ "SYN-ACK to a listening port", synack_to_listener },
 	{ "cookies off: SYN", cookies_off_syn },
-	{ "cookies off: ACK with no cookie", cookies_off_ack },
 };
 
 #define NSTEERED (sizeof(steered) / sizeof(steered[0]))
@@ -708,4 +704,129 @@ ParameterizedTest(int *row, cookie_pass, to_xtcpd,
 	cr_assert_eq(xdp_counter(COUNTER(redirect_cookie_ack)), 0, "%s", c->what);
 	cr_assert_eq(xdp_counter(COUNTER(drop_bad_cookie)), 0, "%s", c->what);
 	cr_assert_eq(xdp_counter(COUNTER(tx_rst_bad_cookie)), 0, "%s", c->what);
+}
+
+/* --- tuples xtcpd does not hold (conn_filter.h) ------------------------- */
+
+struct unknown_case {
+	const char *what;
+	void (*make)(struct pkt_frame *f);	/* also sets the maps */
+	int verdict;
+	size_t counter;
+};
+
+static const struct unknown_case unknowns[] = {
+	{ "SYN to an ephemeral port: reset", syn_to_ephemeral, XDP_TX,
+	  COUNTER(tx_rst_unknown) },
+	{ "RST to a listening port: dropped", rst_to_listener, XDP_DROP,
+	  COUNTER(drop_rst_unknown) },
+	{ "SYN-ACK to a listening port: reset", synack_to_listener, XDP_TX,
+	  COUNTER(tx_rst_unknown) },
+	{ "cookies off, ACK with no cookie: reset", cookies_off_ack, XDP_TX,
+	  COUNTER(tx_rst_bad_cookie) },
+};
+
+#define NUNKNOWN (sizeof(unknowns) / sizeof(unknowns[0]))
+
+static int unknown_rows[NUNKNOWN];
+
+ParameterizedTestParameters(conn_filter, unknown_tuple)
+{
+	return row_params(unknown_rows, NUNKNOWN);
+}
+
+/* RFC 9293 §3.10.7.1 answered in place: the reset checks, or a drop. */
+ParameterizedTest(int *row, conn_filter, unknown_tuple,
+		  .init = cookie_setup, .fini = xdp_fixture_teardown)
+{
+	const struct unknown_case *c = &unknowns[*row];
+	struct pkt_frame f, out;
+	struct xt_seg in, r;
+
+	c->make(&f);
+	in = pkt_parse(&f);
+	cr_assert_eq(xdp_run_out(&f, &out), c->verdict, "%s", c->what);
+	cr_assert_eq(xdp_counter(c->counter), 1, "%s", c->what);
+	cr_assert_eq(xdp_counter(COUNTER(redirect)), 0, "%s", c->what);
+	if (c->verdict != XDP_TX)
+		return;
+	r = pkt_parse(&out);			/* checksums verified */
+	cr_assert(r.flags & XT_TCP_RST, "%s", c->what);
+	if (in.flags & XT_TCP_ACK) {
+		cr_assert_eq(r.flags, XT_TCP_RST, "%s", c->what);
+		cr_assert_eq(r.seq, in.ack, "%s: SEQ = SEG.ACK", c->what);
+	} else {
+		cr_assert_eq(r.flags, XT_TCP_RST | XT_TCP_ACK, "%s", c->what);
+		cr_assert_eq(r.seq, 0, "%s", c->what);
+		cr_assert_eq(r.ack, in.seq + in.payload_len + 1,
+			     "%s: ACK = SEG.SEQ + SEG.LEN", c->what);
+	}
+	cr_assert_eq(r.sport, in.dport, "%s", c->what);
+	cr_assert_eq(r.dport, in.sport, "%s", c->what);
+}
+
+/* A live connection whose window XDP knows: RCV.NXT 5000, 1000 bytes. */
+static void conn_with_window(void)
+{
+	struct xt_conn_win w = { .rcv_nxt = 5000, .rcv_wnd = 1000 };
+	__u32 slot = 0;
+
+	conn_insert();
+	cr_assert_eq(bpf_map_update_elem(bpf_map__fd(fx.skel->maps.conn_win),
+					 &slot, &w, BPF_ANY), 0);
+}
+
+static struct pkt_frame rst_at(uint32_t seq)
+{
+	struct xt_seg_out s = pkt_from_peer();
+
+	s.flags = XT_TCP_RST;
+	s.seq = seq;
+	return pkt_build(&s);
+}
+
+Test(conn_filter, rst_in_window_goes_to_xtcpd,
+     .init = cookie_setup, .fini = xdp_fixture_teardown)
+{
+	struct pkt_frame exact = rst_at(5000), inside = rst_at(5999);
+
+	conn_with_window();
+	cr_assert_eq(xdp_run(&exact), XDP_REDIRECT, "exact: xtcpd resets");
+	cr_assert_eq(xdp_run(&inside), XDP_REDIRECT, "inside: challenge ACK");
+	cr_assert_eq(xdp_counter(COUNTER(drop_rst_window)), 0);
+}
+
+Test(conn_filter, rst_outside_window_is_dropped,
+     .init = cookie_setup, .fini = xdp_fixture_teardown)
+{
+	struct pkt_frame past = rst_at(6000), before = rst_at(4999);
+
+	conn_with_window();
+	cr_assert_eq(xdp_run(&past), XDP_DROP, "RCV.NXT + RCV.WND");
+	cr_assert_eq(xdp_run(&before), XDP_DROP, "RCV.NXT - 1");
+	cr_assert_eq(xdp_counter(COUNTER(drop_rst_window)), 2);
+	cr_assert_eq(xdp_counter(COUNTER(redirect)), 0);
+}
+
+Test(conn_filter, valid_cookie_ack_makes_the_tuple_live,
+     .init = cookie_setup, .fini = xdp_fixture_teardown)
+{
+	struct xt_seg_out syn = syn_linux();
+	struct pkt_frame sf = pkt_build(&syn), out;
+	struct xt_seg_out ack, data;
+	struct pkt_frame af, df;
+	struct xt_seg sa;
+
+	cr_assert_eq(xdp_run_out(&sf, &out), XDP_TX);
+	sa = pkt_parse(&out);
+	ack = ack_for(&sa);
+	af = pkt_build(&ack);
+	cr_assert_eq(xdp_run(&af), XDP_REDIRECT);
+	/* The next segment no longer carries ISN+1: it passes as live. */
+	data = ack;
+	data.seq += 100;
+	df = pkt_build(&data);
+	cr_assert_eq(xdp_run(&df), XDP_REDIRECT, "pending entry, not a reset");
+	cr_assert_eq(xdp_counter(COUNTER(redirect_cookie_ack)), 1);
+	cr_assert_eq(xdp_counter(COUNTER(tx_rst_bad_cookie)), 0);
 }

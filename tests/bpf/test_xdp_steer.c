@@ -125,7 +125,7 @@ static const struct verdict_case cases[] = {
 	{ "data offset below 5, owned port", tcp_doff_too_small, XDP_DROP, COUNTER(drop_malformed_tcp) },
 	{ "data offset past the frame, owned port", tcp_doff_past_frame, XDP_DROP, COUNTER(drop_malformed_tcp) },
 	{ "SYN to a listening port", owned_syn, XDP_REDIRECT, COUNTER(redirect) },
-	{ "segment to an ephemeral port", ephemeral_ack, XDP_REDIRECT, COUNTER(redirect) },
+	{ "SYN to an ephemeral port, no connection", ephemeral_ack, XDP_TX, COUNTER(tx_rst_unknown) },
 };
 
 #define NCASES (sizeof(cases) / sizeof(cases[0]))

@@ -76,11 +76,27 @@ void xt_map_forget(struct xt_sock *s)
 
 	if (!s->in_map)
 		return;
+	xt_map_forget_tuple(st, &s->t);
+	s->in_map = false;
+}
+
+/*
+ * A tuple xtcpd refuses whose entry XDP may have written (XT_SLOT_PENDING,
+ * for a cookie ACK): it goes too. Deleting what is not there is harmless.
+ */
+void xt_map_forget_tuple(struct xt_stack *st, const struct xt_tuple *t)
+{
+	struct xt_conn_key *k;
+
 	if (grow((void **)&st->del_keys, &st->del_cap, st->ndel + 1,
 		 sizeof(*st->del_keys)))
-		return;		/* the entry stays until the slot is reused */
-	key_of(s, &st->del_keys[st->ndel++]);
-	s->in_map = false;
+		return;
+	k = &st->del_keys[st->ndel++];
+	memset(k, 0, sizeof(*k));
+	memcpy(k->laddr, &t->laddr, sizeof(k->laddr));
+	memcpy(k->raddr, &t->raddr, sizeof(k->raddr));
+	k->lport = t->lport;
+	k->rport = t->rport;
 }
 
 /* The batch's updates, from the connections marked since the last one. */

@@ -174,6 +174,7 @@ const struct xt_listener *xt_conn_listener(const struct xt_stack *st,
 /* conns_map.c — what the XDP program must know of each connection */
 void xt_map_mark(struct xt_sock *s);
 void xt_map_forget(struct xt_sock *s);
+void xt_map_forget_tuple(struct xt_stack *st, const struct xt_tuple *t);
 void xt_map_collect(struct xt_stack *st);
 void xt_map_publish_window(struct xt_sock *s);
 int xt_map_init(struct xt_stack *st);

@@ -157,6 +157,7 @@ static void rcv_listen(struct xt_stack *st, const struct xt_listener *l,
 			establish(s);
 			rcv_text_and_fin(s, seg);	/* data in the ACK counts */
 		} else {
+			xt_map_forget_tuple(st, &t);	/* XDP's pending entry */
 			xt_tcp_send_reset_reply(st, seg);
 		}
 		return;

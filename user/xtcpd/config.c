@@ -14,6 +14,7 @@ enum {
 	OPT_KEEPALIVE, OPT_MSL, OPT_MAX_CONNS, OPT_CONNECT, OPT_LOCAL_PORTS,
 	OPT_RTO_MIN, OPT_RETRIES, OPT_SNDBUF, OPT_RCVBUF,
 	OPT_SYNCOOKIES, OPT_COOKIE_PERIOD, OPT_COOKIE_RATE, OPT_COOKIE_HALF_OPEN,
+	OPT_DROP_BAD_COOKIES,
 };
 
 #define DEFAULT_COOKIE_PERIOD_S	60
@@ -49,6 +50,7 @@ static const struct option long_opts[] = {
 	{ "cookie-period", required_argument, NULL, OPT_COOKIE_PERIOD },
 	{ "cookie-rate", required_argument, NULL, OPT_COOKIE_RATE },
 	{ "cookie-half-open", required_argument, NULL, OPT_COOKIE_HALF_OPEN },
+	{ "drop-bad-cookies", no_argument, NULL, OPT_DROP_BAD_COOKIES },
 	{ "verbose",	no_argument,	   NULL, 'v' },
 	{ "help",	no_argument,	   NULL, 'h' },
 	{ 0 }
@@ -63,6 +65,7 @@ void xt_config_usage(FILE *out)
 "             [--rto-min MS] [--retries N] [--sndbuf BYTES] [--rcvbuf BYTES]\n"
 "             [--syncookies always|auto|never] [--cookie-period SECONDS]\n"
 "             [--cookie-rate SYNS_PER_S] [--cookie-half-open N]\n"
+"             [--drop-bad-cookies]\n"
 "             [--xdp-mode native|skb] [--queues N] [-v]\n"
 "\n"
 "  --iface IF            interface to attach the XDP program to\n"
@@ -92,6 +95,8 @@ void xt_config_usage(FILE *out)
 "                        (default 1000)\n"
 "  --cookie-half-open N  auto: SYN-RECEIVED connections that do (default\n"
 "                        1024)\n"
+"  --drop-bad-cookies    drop an ACK for an unknown connection whose\n"
+"                        cookie is bad, instead of answering with a RST\n"
 "  --xdp-mode MODE       native (driver) or skb (generic); default: native,\n"
 "                        falling back to skb with a warning\n"
 "  --queues N            serve RX queues 0..N-1 (default: all of them)\n"
@@ -305,6 +310,9 @@ static int parse_one(struct xt_config *cfg, int opt, const char *arg,
 		else
 			return bad("--syncookies: '%s' is not always, auto or never",
 				   arg);
+		return 0;
+	case OPT_DROP_BAD_COOKIES:
+		cfg->drop_bad_cookies = 1;
 		return 0;
 	case OPT_COOKIE_PERIOD:
 	case OPT_COOKIE_RATE:

@@ -52,6 +52,7 @@ struct xt_config {
 	uint32_t cookie_period_s;	/* secret rotation */
 	uint32_t cookie_rate;		/* auto: SYNs per second that turn them on */
 	uint32_t cookie_half_open;	/* auto: SYN-RECEIVED count that does */
+	int drop_bad_cookies;		/* drop an ACK with a bad cookie, not RST */
 	int verbose;
 };
 

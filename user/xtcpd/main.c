@@ -69,7 +69,8 @@ static int publish_ctl(struct daemon *d)
 {
 	__u32 zero = 0;
 
-	d->ctl.flags = d->cookies.on ? XT_CTL_COOKIES : 0;
+	d->ctl.flags = (d->cookies.on ? XT_CTL_COOKIES : 0) |
+		       (d->cfg.drop_bad_cookies ? 0 : XT_CTL_RST_BAD_COOKIE);
 	d->ctl.cookie_switches = (__u32)d->cookies.switches;
 	if (bpf_map_update_elem(xt_loader_ctl_fd(d->loader), &zero, &d->ctl,
 				BPF_ANY)) {
