@@ -38,6 +38,7 @@ LIB       := $(BUILD)/libxtcp.a
 USER_HDRS := $(wildcard user/*/*.h) $(wildcard include/xtcp/*.h)
 
 XTCPD     := $(BUILD)/xtcpd
+KHTTPD    := $(BUILD)/kernel_httpd
 XTCPCTL   := $(BUILD)/xtcpctl
 CTL_SRCS  := $(wildcard user/ctl/*.c)
 
@@ -52,9 +53,9 @@ FUZZ_SECONDS ?= 60
 
 .DELETE_ON_ERROR:
 .PHONY: all deps check test-unit test-bpf test-integration fuzz fuzz-smoke \
-	demo clean help
+	demo bench clean help
 
-all: $(BPF_OBJS) $(SKEL) $(XTCPD) $(XTCPCTL) $(UNIT_BIN) $(BPFT_BIN)
+all: $(BPF_OBJS) $(SKEL) $(XTCPD) $(XTCPCTL) $(KHTTPD) $(UNIT_BIN) $(BPFT_BIN)
 
 help:
 	@echo "make [all]          build everything into $(BUILD)/"
@@ -65,6 +66,7 @@ help:
 	@echo "make test-integration  veth testbed: xtcpd against Linux (root)"
 	@echo "make fuzz           libFuzzer on the frame parser (FUZZ_SECONDS=$(FUZZ_SECONDS))"
 	@echo "make demo           testbed + xtcpd + Linux clients, explained"
+	@echo "make bench          handshake rate and SYN-flood survival vs the kernel"
 
 deps:
 	$(Q)tools/deps.sh
@@ -93,6 +95,10 @@ $(XTCPD): $(BUILD)/user/xtcpd/main.o $(LIB)
 $(XTCPCTL): $(patsubst %.c,$(BUILD)/%.o,$(CTL_SRCS)) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(PKG_LIBS) -o $@
+
+$(KHTTPD): tools/kernel_httpd.c
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@
 
 $(UNIT_BIN): $(UNIT_SRCS) $(TEST_LIB_SRCS) $(LIB) $(wildcard tests/lib/*.h)
 	$(call msg,TEST,$@)
@@ -146,6 +152,10 @@ check: deps
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tools/demo.sh
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tools/bench.sh
 
 clean:
 	$(Q)rm -rf $(BUILD)

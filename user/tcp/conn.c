@@ -61,6 +61,19 @@ static void conn_free_buffers(struct xt_sock *s)
 	xt_reasm_free(&s->reasm);
 }
 
+/*
+ * TIME-WAIT keeps only what it needs, as Linux's timewait sockets do:
+ * everything sent is acknowledged and nothing more arrives; the receive
+ * buffer goes too once the application has read it (or never will).
+ */
+void xt_conn_shrink(struct xt_sock *s)
+{
+	xt_ring_free(&s->sndbuf);
+	xt_reasm_free(&s->reasm);
+	if (!xt_ring_len(&s->rcvbuf) || s->app_gone)
+		xt_ring_free(&s->rcvbuf);
+}
+
 /* A control block in CLOSED, in the table, buffers allocated. */
 struct xt_sock *xt_conn_create(struct xt_stack *st, const struct xt_tuple *t,
 			       const uint8_t rmac[6])

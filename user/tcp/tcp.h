@@ -165,6 +165,7 @@ struct xt_sock *xt_conn_create(struct xt_stack *st, const struct xt_tuple *t,
 			    const uint8_t rmac[6]);
 void xt_conn_unlink(struct xt_sock *s);
 void xt_conn_destroy(struct xt_sock *s);
+void xt_conn_shrink(struct xt_sock *s);
 uint32_t xt_conn_isn(struct xt_stack *st, const struct xt_tuple *t);
 int xt_conn_pick_port(struct xt_stack *st, uint32_t raddr, uint16_t rport,
 		   uint16_t *port);

@@ -154,8 +154,10 @@ void xt_tcp_enter_timewait(struct xt_sock *s)
 {
 	struct xt_wheel *w = &s->st->wheel;
 
-	if (s->state != XT_TIME_WAIT)
+	if (s->state != XT_TIME_WAIT) {
 		xt_tcp_set_state(s, XT_TIME_WAIT);
+		xt_conn_shrink(s);
+	}
 	xt_wheel_cancel(w, &s->rtx_timer);
 	xt_wheel_cancel(w, &s->persist_timer);
 	xt_wheel_cancel(w, &s->keepalive_timer);
