@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# SYN cookies at the NIC, xtcpd --syncookies always, against the kernel's
+# TCP on side b.
+#
+#   1. 1000 HTTP requests, each on its own connection (one curl, with
+#      "Connection: close"; curl sends its request right behind the
+#      handshake's last ACK): all 200 with the 16-byte page, 1000
+#      connects; XDP answered 1000 SYNs with cookies and steered 1000
+#      cookie ACKs to xtcpd (tx_synack_cookie, redirect_cookie_ack), which
+#      opened 1000 connections (passive_opens) without ever holding one in
+#      SYN-RECEIVED (conns_syn_recv 0 at every sample; no "=> SYN-RECEIVED"
+#      in its -v log, 1000 "=> ESTABLISHED")
+#   2. bulk both ways over a cookie connection: 2 MB through echo (socat),
+#      sha256 equal
+#   3. the client's first data as the handshake's last segment: a SYN and
+#      then an ACK carrying 12 bytes, forged with hping3 (the kernel's own
+#      pure ACK never arrives); the cookie in its ACK number is good, xtcpd
+#      opens the connection with those bytes and echoes them
+#   4. with --msl 1 no connection is left, xtcpd sent no RST
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/integration/lib_engine.sh
+. "$(dirname "$0")/lib_engine.sh"
+# shellcheck source=tests/integration/lib_fastpath.sh
+. "$(dirname "$0")/lib_fastpath.sh"
+
+HTTP_PORT=80
+ECHO_PORT=7
+N=${XTCP_MANY:-1000}
+MB=$((1024 * 1024))
+# hping3's port for part 3: below b's ephemeral range, so no kernel socket
+# of b's has it.
+FORGED_PORT=20007
+
+tb_up "$TB"
+echo "testbed $TB: $IF_A $IP_A ($NS_A) <-> $IF_B $IP_B ($NS_B)"
+# -v: xtcpd logs every state change ("LPORT <> RPORT: A => B").
+start_xtcpd xtcpd.log -v --syncookies always --msl 1 \
+	--listen "$HTTP_PORT:http" --listen "$ECHO_PORT:echo"
+wait_for "syncookies_on = 1" 5 stat_eq syncookies_on 1
+
+# 1. N connections, sampled while they run.
+synack0=$(xt_stat tx_synack_cookie)
+cack0=$(xt_stat redirect_cookie_ack)
+opens0=$(xt_stat passive_opens)
+t0=$(now_ms)
+curl_many curl.out "$N" "$HTTP_PORT"
+sample_while "$CURL_PID" 125 conns_syn_recv
+wait_exit "$CURL_PID" 5 || fail "curl still running after the sampling ended"
+reap "$CURL_PID"
+took=$(ms_since "$t0")
+assert_eq "curl, $N requests: exit status" "$REAP_STATUS" 0
+assert_eq "curl, $N requests: responses (count status connects size)" \
+	"$(curl_summary curl.out)" "$N 200 1 16"
+pass "$N GET / with Connection: close: $N connections, all 200 with 16 bytes (${took} ms)"
+
+assert_ge "tx_synack_cookie growth" $(($(xt_stat tx_synack_cookie) - synack0)) "$N"
+assert_ge "redirect_cookie_ack growth" $(($(xt_stat redirect_cookie_ack) - cack0)) "$N"
+# (xtcpd publishes its counters every ~100 ms.)
+wait_for "passive_opens >= $opens0 + $N" 5 stat_ge passive_opens $((opens0 + N))
+assert_ge "samples of conns_syn_recv while curl ran" "$SAMPLES" 1
+assert_eq "largest conns_syn_recv in $SAMPLES samples while curl ran" \
+	"${SAMPLE_MAX[conns_syn_recv]}" 0
+assert_eq "tx_rst_bad_cookie" "$(xt_stat tx_rst_bad_cookie)" 0
+# The log says what the samples may miss between two publications.
+est=$(grep -c "<> [0-9]*: .* => ESTABLISHED" "$XTCPD_LOG" || :)
+assert_ge "state changes to ESTABLISHED in xtcpd's log" "$est" "$N"
+synrcvd=$(grep "=> SYN-RECEIVED" "$XTCPD_LOG" || :)
+[ -z "$synrcvd" ] || fail "xtcpd held connections in SYN-RECEIVED: $(head -n 3 <<<"$synrcvd")"
+pass "cookies: $(stats_line tx_synack_cookie redirect_cookie_ack passive_opens); conns_syn_recv 0 in all $SAMPLES samples"
+
+# 2. 2 MB both ways through echo, over a cookie connection.
+head -c $((2 * MB)) /dev/urandom >"$WORKDIR/in2"
+synack0=$(xt_stat tx_synack_cookie)
+cack0=$(xt_stat redirect_cookie_ack)
+t0=$(now_ms)
+rc=0
+on_b timeout 60 socat -b 65536 -t 600 - "TCP:$IP_A:$ECHO_PORT" \
+	<"$WORKDIR/in2" >"$WORKDIR/out2" || rc=$?
+took=$(ms_since "$t0")
+[ "$rc" -ne 124 ] ||
+	fail "echo 2 MB: socat still running after 60 s, $(size "$WORKDIR/out2") bytes back"
+assert_eq "echo 2 MB: socat exit status" "$rc" 0
+assert_eq "echo 2 MB: bytes back" "$(size "$WORKDIR/out2")" $((2 * MB))
+assert_eq "echo 2 MB: sha256 back" "$(sha "$WORKDIR/out2")" "$(sha "$WORKDIR/in2")"
+assert_eq "echo 2 MB: cookie SYN-ACKs for it" $(($(xt_stat tx_synack_cookie) - synack0)) 1
+assert_eq "echo 2 MB: cookie ACKs for it" $(($(xt_stat redirect_cookie_ack) - cack0)) 1
+pass "echo: 2 MB each way over a cookie connection, sha256 equal (${took} ms)"
+
+# 3. The first data in the handshake's last segment. hping3 sends the SYN
+# (ISN 1000, no options); the SYN-ACK's sequence number is the cookie.
+# b's kernel resets the SYN-ACK (no socket of its own): XDP drops that
+# RST, a RST for a tuple it does not know.
+capture TCPDUMP_PID forged.pcap "tcp and host $IP_A and port $FORGED_PORT"
+cack0=$(xt_stat redirect_cookie_ack)
+opens0=$(xt_stat passive_opens)
+hping_b forged.log 10 -q -S -k -s "$FORGED_PORT" -p "$ECHO_PORT" -M 1000 -c 1
+synack_filter="src host $IP_A and src port $ECHO_PORT and tcp[tcpflags] & (tcp-syn|tcp-ack) == (tcp-syn|tcp-ack)"
+wait_for "the cookie SYN-ACK to :$FORGED_PORT on the wire" 5 pcap_ge forged.pcap "$synack_filter" 1
+cookie=$(tcpdump -n -S -r "$WORKDIR/forged.pcap" "$synack_filter" 2>/dev/null |
+	sed -n '1s/.* seq \([0-9]*\), ack 1001,.*/\1/p')
+[ -n "$cookie" ] || fail "no 'seq COOKIE, ack 1001' in the SYN-ACK: $(pcap_show forged.pcap)"
+DATA='cookie-data'
+printf '%s\n' "$DATA" >"$WORKDIR/data"
+hping_b forged.log 10 -q -A -P -k -s "$FORGED_PORT" -p "$ECHO_PORT" -M 1001 \
+	-L "$(seq_add "$cookie" 1)" -d $((${#DATA} + 1)) -E "$WORKDIR/data" -c 1
+echo_filter="src host $IP_A and src port $ECHO_PORT and tcp[tcpflags] & tcp-push != 0"
+wait_for "xtcpd's echo of the ACK's data on the wire" 5 pcap_ge forged.pcap "$echo_filter" 1
+reap "$TCPDUMP_PID" INT
+tcpdump -n -A -r "$WORKDIR/forged.pcap" "$echo_filter" 2>/dev/null | grep -q "$DATA" || {
+	pcap_show forged.pcap | sed 's/^/  | /' >&2
+	fail "the segment xtcpd pushed to :$FORGED_PORT does not carry '$DATA'"
+}
+assert_eq "cookie ACKs steered to xtcpd for the forged ACK" \
+	$(($(xt_stat redirect_cookie_ack) - cack0)) 1
+wait_for "passive_opens = $opens0 + 1" 5 stat_eq passive_opens $((opens0 + 1))
+pass "an ACK with data and a good cookie: xtcpd opened the connection and echoed '$DATA'"
+
+# 4. Nothing left: the curl and socat connections are done, the forged one
+# ended when b's kernel reset xtcpd's echo (TIME_WAIT lasts 2 s).
+wait_for "no connection left in xtcpd" 10 conns_open
+assert_eq "xtcpd resets_sent" "$(xt_stat resets_sent)" 0
+pass "no connection left, no RST from xtcpd; $(stats_line tx_synack_cookie redirect_cookie_ack drop_rst_unknown resets_received retransmits)"
+
+stop_xtcpd
