@@ -8,6 +8,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "ctl/stats.h"
+#include "xdp/counters.h"
 #include "xtcp/maps.h"
 
 #define FIELD(name) { #name, offsetof(struct xt_xdp_stats, name) }
@@ -39,33 +40,14 @@ _Static_assert(sizeof(stats_fields) / sizeof(stats_fields[0]) ==
 
 static int stats_sum(const char *pin_dir, struct xt_xdp_stats *sum)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	struct xt_xdp_stats *percpu;
 	char path[PATH_MAX];
-	__u32 zero = 0;
-	int fd, ret = 0;
+	int fd, ret;
 
-	if (ncpu < 0)
-		return ncpu;
 	snprintf(path, sizeof(path), "%s/stats", pin_dir);
 	fd = bpf_obj_get(path);
 	if (fd < 0)
 		return -errno;
-	percpu = calloc((size_t)ncpu, sizeof(*percpu));
-	if (!percpu) {
-		ret = -ENOMEM;
-		goto cleanup;
-	}
-	if (bpf_map_lookup_elem(fd, &zero, percpu)) {
-		ret = -errno;
-		goto cleanup;
-	}
-	memset(sum, 0, sizeof(*sum));
-	for (int c = 0; c < ncpu; c++)
-		for (size_t f = 0; f < XT_STATS_FIELD_COUNT; f++)
-			((__u64 *)sum)[f] += ((__u64 *)&percpu[c])[f];
-cleanup:
-	free(percpu);
+	ret = xt_xdp_stats_read(fd, sum);
 	close(fd);
 	return ret;
 }

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <bpf/bpf.h>
 #include "common/log.h"
+#include "xdp/counters.h"
 #include "xdp/loader.h"
 #include "xdp/neigh.h"
 #include "xdp/netif.h"
@@ -234,14 +235,22 @@ static int preflight(struct daemon *d)
 	return 0;
 }
 
-/* The workers' SYN counts and half-open connections, for auto cookies. */
+/*
+ * Every SYN to a listener, for auto cookies: those the workers saw and
+ * those XDP answered itself (once cookies are on, no SYN reaches a
+ * worker, and the flood must still count); and the half-open count.
+ */
 static void sum_syns(const struct daemon *d, uint64_t *syns, uint64_t *half)
 {
+	struct xt_xdp_stats xs;
+
 	*syns = *half = 0;
 	for (int q = 0; q < d->nworkers; q++) {
 		*syns += atomic_load(&d->workers[q].syns_seen);
 		*half += atomic_load(&d->workers[q].half_open);
 	}
+	if (!xt_xdp_stats_read(xt_loader_stats_fd(d->loader), &xs))
+		*syns += xs.tx_synack_cookie;
 }
 
 /* Serves until SIGINT or SIGTERM, keeping the cookie keys and mode. */
