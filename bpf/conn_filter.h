@@ -12,21 +12,11 @@
 #include "parse.h"
 #include "syncookie.h"
 
-static __always_inline void conn_key_of(const struct xt_pkt *pkt,
-					struct xt_conn_key *k)
-{
-	__builtin_memset(k, 0, sizeof(*k));
-	__builtin_memcpy(k->laddr, &pkt->ip->daddr, sizeof(k->laddr));
-	__builtin_memcpy(k->raddr, &pkt->ip->saddr, sizeof(k->raddr));
-	k->lport = bpf_ntohs(pkt->tcp->dest);
-	k->rport = bpf_ntohs(pkt->tcp->source);
-}
-
 static __always_inline struct xt_conn_val *conn_lookup(const struct xt_pkt *pkt)
 {
 	struct xt_conn_key k;
 
-	conn_key_of(pkt, &k);
+	pkt_conn_key(pkt, &k);
 	return bpf_map_lookup_elem(&conns, &k);
 }
 

@@ -11,6 +11,7 @@
 #include <linux/in.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
+#include "xtcp/maps.h"
 #include "xtcp/wire.h"
 #include "verdict.h"
 
@@ -81,6 +82,17 @@ static __always_inline int parse_tcp(struct xt_pkt *pkt,
 	}
 	pkt->tcp = tcp;
 	return XT_CONTINUE;
+}
+
+/* The segment's connection as the conns map names it, from our side. */
+static __always_inline void pkt_conn_key(const struct xt_pkt *pkt,
+					 struct xt_conn_key *k)
+{
+	__builtin_memset(k, 0, sizeof(*k));
+	__builtin_memcpy(k->laddr, &pkt->ip->daddr, sizeof(k->laddr));
+	__builtin_memcpy(k->raddr, &pkt->ip->saddr, sizeof(k->raddr));
+	k->lport = bpf_ntohs(pkt->tcp->dest);
+	k->rport = bpf_ntohs(pkt->tcp->source);
 }
 
 static __always_inline int tcp_header_ok(const struct xt_pkt *pkt)

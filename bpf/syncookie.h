@@ -87,13 +87,9 @@ static __always_inline void syncookie_mark_pending(const struct xt_pkt *pkt)
 {
 	struct xt_conn_val v = { .slot = XT_SLOT_PENDING,
 				 .state = XT_ESTABLISHED };
-	struct xt_conn_key k = {
-		.lport = bpf_ntohs(pkt->tcp->dest),
-		.rport = bpf_ntohs(pkt->tcp->source),
-	};
+	struct xt_conn_key k;
 
-	__builtin_memcpy(k.laddr, &pkt->ip->daddr, sizeof(k.laddr));
-	__builtin_memcpy(k.raddr, &pkt->ip->saddr, sizeof(k.raddr));
+	pkt_conn_key(pkt, &k);
 	bpf_map_update_elem(&conns, &k, &v, BPF_NOEXIST);
 }
 

@@ -13,13 +13,13 @@
 #include <string.h>
 #include "tcp/tcp.h"
 
-static void key_of(const struct xt_sock *s, struct xt_conn_key *k)
+static void key_of(const struct xt_tuple *t, struct xt_conn_key *k)
 {
 	memset(k, 0, sizeof(*k));
-	memcpy(k->laddr, &s->t.laddr, sizeof(k->laddr));
-	memcpy(k->raddr, &s->t.raddr, sizeof(k->raddr));
-	k->lport = s->t.lport;
-	k->rport = s->t.rport;
+	memcpy(k->laddr, &t->laddr, sizeof(k->laddr));
+	memcpy(k->raddr, &t->raddr, sizeof(k->raddr));
+	k->lport = t->lport;
+	k->rport = t->rport;
 }
 
 /* Grows *arr to hold need elements of size sz; 0 or -ENOMEM. */
@@ -86,17 +86,10 @@ void xt_map_forget(struct xt_sock *s)
  */
 void xt_map_forget_tuple(struct xt_stack *st, const struct xt_tuple *t)
 {
-	struct xt_conn_key *k;
-
 	if (grow((void **)&st->del_keys, &st->del_cap, st->ndel + 1,
 		 sizeof(*st->del_keys)))
 		return;
-	k = &st->del_keys[st->ndel++];
-	memset(k, 0, sizeof(*k));
-	memcpy(k->laddr, &t->laddr, sizeof(k->laddr));
-	memcpy(k->raddr, &t->raddr, sizeof(k->raddr));
-	k->lport = t->lport;
-	k->rport = t->rport;
+	key_of(t, &st->del_keys[st->ndel++]);
 }
 
 /* The batch's updates, from the connections marked since the last one. */
@@ -114,7 +107,7 @@ void xt_map_collect(struct xt_stack *st)
 		    grow((void **)&st->upd_vals, &st->upd_val_cap, st->nupd + 1,
 			 sizeof(*st->upd_vals)))
 			continue;
-		key_of(s, &st->upd_keys[st->nupd]);
+		key_of(&s->t, &st->upd_keys[st->nupd]);
 		st->upd_vals[st->nupd].slot = s->slot;
 		st->upd_vals[st->nupd].state = s->state;
 		st->nupd++;
