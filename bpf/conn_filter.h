@@ -93,8 +93,7 @@ static __always_inline int filter_unknown(struct xdp_md *ctx,
 		st->drop_rst_unknown++;
 		return XDP_DROP;
 	}
-	if ((flags == XT_TCP_SYN || flags == XT_TCP_ACK) &&
-	    syncookie_listening(pkt))
+	if ((flags == XT_TCP_SYN || flags == XT_TCP_ACK) && pkt->listening)
 		return XT_CONTINUE;
 	return reset_unknown(ctx, pkt, st);
 }

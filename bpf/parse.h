@@ -21,6 +21,9 @@ struct xt_pkt {
 	struct iphdr *ip;
 	struct tcphdr *tcp;
 	void *data_end;
+	/* Found once by classify_owned(), for every later step. */
+	const struct xt_ctl *ctl;	/* NULL: xtcpd has not set it */
+	int listening;			/* the destination port is a listener's */
 };
 
 static __always_inline int parse_eth(struct xt_pkt *pkt, void *data,

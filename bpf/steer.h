@@ -6,22 +6,27 @@
 #include "maps.bpf.h"
 #include "parse.h"
 
-static __always_inline int port_is_owned(__u16 port)
+/*
+ * Owned: a listening port, or one of xtcpd's active opens. The two maps are
+ * read here once; later steps find the answers in pkt.
+ */
+static __always_inline int port_is_owned(struct xt_pkt *pkt)
 {
+	__u16 port = bpf_ntohs(pkt->tcp->dest);
+	const struct xt_ctl *c;
 	__u32 zero = 0;
-	struct xt_ctl *c;
 
-	if (bpf_map_lookup_elem(&listen_ports, &port))
-		return 1;
-	c = bpf_map_lookup_elem(&ctl, &zero);
-	return c && c->eph_lo && port >= c->eph_lo && port <= c->eph_hi;
+	pkt->ctl = c = bpf_map_lookup_elem(&ctl, &zero);
+	pkt->listening = bpf_map_lookup_elem(&listen_ports, &port) != NULL;
+	return pkt->listening ||
+	       (c && c->eph_lo && port >= c->eph_lo && port <= c->eph_hi);
 }
 
 /* Segments to ports xtcp does not own are the kernel's business. */
-static __always_inline int classify_owned(const struct xt_pkt *pkt,
+static __always_inline int classify_owned(struct xt_pkt *pkt,
 					  struct xt_xdp_stats *st)
 {
-	if (!port_is_owned(bpf_ntohs(pkt->tcp->dest))) {
+	if (!port_is_owned(pkt)) {
 		st->pass_unowned++;
 		return XDP_PASS;
 	}

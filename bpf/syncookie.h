@@ -93,13 +93,6 @@ static __always_inline void syncookie_mark_pending(const struct xt_pkt *pkt)
 	bpf_map_update_elem(&conns, &k, &v, BPF_NOEXIST);
 }
 
-static __always_inline int syncookie_listening(const struct xt_pkt *pkt)
-{
-	__u16 port = bpf_ntohs(pkt->tcp->dest);
-
-	return bpf_map_lookup_elem(&listen_ports, &port) != NULL;
-}
-
 /* One option the loop below has bounded; returns -1 if it is malformed. */
 static __always_inline int syncookie_parse_opt(const __u8 *p, __u8 olen,
 					       const void *end,
@@ -451,13 +444,12 @@ static __always_inline int syncookie_step(struct xdp_md *ctx,
 {
 	__u8 flags = xt_tcp_flags(pkt->tcp) & SYNCOOKIE_FLAGS;
 	const struct xt_cookie_keys *keys;
-	const struct xt_ctl *c;
+	const struct xt_ctl *c = pkt->ctl;
 	__u32 zero = 0;
 
 	if (flags != XT_TCP_SYN && (flags & ~XT_TCP_FIN) != XT_TCP_ACK)
 		return XT_CONTINUE;
-	c = bpf_map_lookup_elem(&ctl, &zero);
-	if (!c || !syncookie_listening(pkt))
+	if (!c || !pkt->listening)
 		return XT_CONTINUE;
 	keys = bpf_map_lookup_elem(&cookie_keys, &zero);
 	if (!keys)	/* no secret to check against: xtcpd decides */
