@@ -30,7 +30,7 @@ static struct pkt_frame tcp_to(uint16_t dport)
 
 static void owned_syn(struct pkt_frame *f) { *f = tcp_to(PKT_LOCAL_PORT); }
 static void unowned_syn(struct pkt_frame *f) { *f = tcp_to(PKT_LOCAL_PORT + 1); }
-static void ephemeral_ack(struct pkt_frame *f) { *f = tcp_to(EPH_LO + 10); }
+static void ephemeral_syn(struct pkt_frame *f) { *f = tcp_to(EPH_LO + 10); }
 static void above_ephemeral(struct pkt_frame *f) { *f = tcp_to(EPH_HI + 1); }
 
 static void arp_request(struct pkt_frame *f)
@@ -125,7 +125,7 @@ static const struct verdict_case cases[] = {
 	{ "data offset below 5, owned port", tcp_doff_too_small, XDP_DROP, COUNTER(drop_malformed_tcp) },
 	{ "data offset past the frame, owned port", tcp_doff_past_frame, XDP_DROP, COUNTER(drop_malformed_tcp) },
 	{ "SYN to a listening port", owned_syn, XDP_REDIRECT, COUNTER(redirect) },
-	{ "SYN to an ephemeral port, no connection", ephemeral_ack, XDP_TX, COUNTER(tx_rst_unknown) },
+	{ "SYN to an ephemeral port, no connection", ephemeral_syn, XDP_TX, COUNTER(tx_rst_unknown) },
 };
 
 #define NCASES (sizeof(cases) / sizeof(cases[0]))

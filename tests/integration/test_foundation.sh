@@ -3,8 +3,8 @@
 # itself, leaves everything else to the kernel, cleans up after itself
 # (even after a crash) and refuses bad usage.
 #
-#   1. a SYN from b's kernel to an owned port reaches xtcpd, and side a
-#      answers it with no RST
+#   1. a connect from b's kernel to an owned port reaches xtcpd and
+#      completes, and side a sends no RST for it
 #   2. ping from b to a still works
 #   3. a port the kernel serves on side a still works
 #   4. the maps are pinned and readable with bpftool from outside the netns
@@ -16,17 +16,19 @@
 
 OWNED_PORT=8080
 KERNEL_PORT=9090
-PINS="stats listen_ports xsks ctl"
+PINS="stats dstats listen_ports xsks ctl conns conn_win cookie_keys"
 
-# probe_syn: from b's kernel, a connect to the owned port (that it completes
-# is not required yet); xtcpd's XDP must redirect at least one segment.
+# probe_syn: from b's kernel, a connect to the owned port; xtcpd's XDP
+# redirects it and xtcpd completes the handshake (nc -z exits 0).
 probe_syn() {
 	local nc_pid
 	spawn b nc_pid nc.log timeout 3 nc -z -w 2 "$IP_A" "$OWNED_PORT"
 	wait_for "XDP redirect >= 1 after a connect to :$OWNED_PORT" 5 \
 		stat_ge redirect 1
+	wait_exit "$nc_pid" 5 || fail "nc -z to :$OWNED_PORT still running"
 	reap "$nc_pid"
-	pass "connect from b to :$OWNED_PORT redirected to xtcpd"
+	assert_eq "nc -z to :$OWNED_PORT exit status" "$REAP_STATUS" 0
+	pass "connect from b to :$OWNED_PORT redirected to xtcpd and completed"
 }
 
 kernel_listens_on_a() {

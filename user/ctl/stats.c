@@ -2,11 +2,9 @@
 #include <errno.h>
 #include <limits.h>
 #include <stddef.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 #include "ctl/stats.h"
 #include "xdp/counters.h"
 #include "xtcp/maps.h"

@@ -70,8 +70,8 @@ struct xt_stack_stats {
 	uint64_t backlog_drops, conn_limit_drops;
 	uint64_t keepalive_drops, ooo_segments;
 	uint64_t cookie_accepts, syns_in;
-	uint64_t state_enter[16];	/* indexed by enum xt_tcp_state */
-	uint32_t in_state[16];		/* connections in each state now */
+	uint64_t state_enter[XT_TCP_NSTATES];
+	uint32_t in_state[XT_TCP_NSTATES];	/* connections in each state now */
 };
 
 struct xt_stack *xt_stack_new(const struct xt_stack_cfg *cfg,

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * xtcpd: parse flags -> attach XDP -> publish listeners -> open one
- * AF_XDP port and one worker per RX queue -> "ready" -> wait for SIGINT
- * or SIGTERM -> undo everything in reverse.
+ * xtcpd: parse flags -> attach XDP -> publish listeners, the settings XDP
+ * answers SYNs with and the cookie keys -> reserve ports for --connect ->
+ * open one AF_XDP port and one worker per RX queue -> "ready" -> serve:
+ * rotate the keys and switch auto cookies until SIGINT or SIGTERM -> undo
+ * everything in reverse.
  */
 #include <arpa/inet.h>
 #include <errno.h>

@@ -11,8 +11,8 @@
 #include "wire/codec.h"
 #include "xtcpd/worker.h"
 
-#define WORKER_POLL_MS	100	/* how soon a stop request is noticed */
-#define PUBLISH_MS	100	/* how often the counters reach dstats */
+/* How often the counters reach dstats; also how soon a stop is noticed. */
+#define PUBLISH_MS	100
 
 /* The services keep this pointer as long as the stack: it must outlive it. */
 static const struct xt_service_cfg service_defaults;

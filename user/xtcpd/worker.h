@@ -2,7 +2,7 @@
 /*
  * One worker per RX queue: shared-nothing, run to completion.
  * rx batch -> parse -> TCP input -> poll (timers, callbacks, output)
- * -> tx batch -> sleep until the next frame or timer.
+ * -> conns map batch -> tx batch -> sleep until the next frame or timer.
  */
 #ifndef XTCP_WORKER_H
 #define XTCP_WORKER_H
