@@ -153,3 +153,39 @@ pcap_first_ms() {
 pcap_show() {
 	tcpdump -n -tt -r "$(workfile "$1")" ${2:+"$2"} 2>/dev/null
 }
+
+# echo_bulk PORT BYTES: BYTES random bytes through xtcpd's echo on PORT with
+# socat, which shuts its write side at the end of them; every byte must come
+# back (sha256) and socat must end by xtcpd's FIN. socat -t: how long it
+# waits for the other direction after EOF on one, far beyond the outer
+# timeout, so it only ends in time if xtcpd echoes everything and closes.
+# Leaves the bytes in $WORKDIR/echo.in and the time taken in ECHO_MS.
+echo_bulk() {
+	local port=$1 bytes=$2 what="echo $(($2 / 1048576)) MB" rc=0 t0
+	head -c "$bytes" /dev/urandom >"$WORKDIR/echo.in"
+	t0=$(now_ms)
+	on_b timeout 60 socat -b 65536 -t 600 - "TCP:$IP_A:$port" \
+		<"$WORKDIR/echo.in" >"$WORKDIR/echo.out" || rc=$?
+	# shellcheck disable=SC2034 # for the caller
+	ECHO_MS=$(ms_since "$t0")
+	[ "$rc" -ne 124 ] ||
+		fail "$what: socat still running after 60 s, $(size "$WORKDIR/echo.out") bytes back ($(stats_line conns_established conns_close_wait retransmits))"
+	assert_eq "$what: socat exit status" "$rc" 0
+	assert_eq "$what: bytes back" "$(size "$WORKDIR/echo.out")" "$bytes"
+	assert_eq "$what: sha256 back" "$(sha "$WORKDIR/echo.out")" "$(sha "$WORKDIR/echo.in")"
+}
+
+# held_client PORT: an echo client on b held open by this shell. socat's
+# input is a FIFO this shell writes to on fd 5 (close fd 5 for its EOF), its
+# output, the echo, goes to client.log; its PID in CLIENT_PID. Opened
+# read-write, the FIFO does not block; socat must not hold fd 5 itself, or
+# closing ours would not be its EOF.
+held_client() {
+	local fifo=$WORKDIR/client.in
+
+	mkfifo "$fifo"
+	exec 5<>"$fifo"
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	spawn b CLIENT_PID client.log bash -c 'exec socat - "TCP:$1:$2" <"$0" 5>&-' \
+		"$fifo" "$IP_A" "$1"
+}

@@ -35,16 +35,8 @@ BARE="tcp[tcpflags] & (tcp-syn|tcp-fin|tcp-rst) == 0"
 
 capture TCPDUMP_PID ka.pcap "tcp and host $IP_A and port $PORT"
 
-# The client: socat, its input a FIFO that this shell writes to (fd 5),
-# its output (the echo) in client.log. Opened read-write, the FIFO does
-# not block; the client must not hold fd 5 itself, or closing ours would
-# not be its EOF.
-FIFO=$WORKDIR/client.in
-mkfifo "$FIFO"
-exec 5<>"$FIFO"
-# shellcheck disable=SC2016 # expanded by the inner bash
-spawn b CLIENT_PID client.log bash -c 'exec socat - "TCP:$1:$2" <"$0" 5>&-' \
-	"$FIFO" "$IP_A" "$PORT"
+# The client: socat, held open by this shell (fd 5), echo in client.log.
+held_client "$PORT"
 wait_for "conns_established = 1" 5 stat_eq conns_established 1
 pass "idle echo connection established"
 

@@ -176,12 +176,7 @@ reap "$TCPDUMP_PID" INT
 # <SEQ=SND.NXT><ACK=RCV.NXT> and nothing else; the connection still
 # echoes.
 capture TCPDUMP_PID idle.pcap "tcp and host $IP_A and port $ECHO_PORT"
-FIFO=$WORKDIR/client.in
-mkfifo "$FIFO"
-exec 5<>"$FIFO"
-# shellcheck disable=SC2016 # expanded by the inner bash
-spawn b CLIENT_PID client.log bash -c 'exec socat - "TCP:$1:$2" <"$0" 5>&-' \
-	"$FIFO" "$IP_A" "$ECHO_PORT"
+held_client "$ECHO_PORT"
 printf 'before\n' >&5
 wait_for "the echo of 'before'" 5 grep -qx before "$WORKDIR/client.log"
 follow "$ECHO_PORT"
