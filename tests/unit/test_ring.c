@@ -280,3 +280,27 @@ Test(ring, random_operations_match_the_stream)
 		xt_ring_free(&r);
 	}
 }
+
+Test(ring, span_points_into_the_ring_unless_it_wraps)
+{
+	struct xt_ring r;
+	const uint8_t *p;
+
+	ring_setup(&r, 13);
+	cr_assert_eq(ring_put(&r, 0, 10), 10);
+	cr_assert_eq(ring_get(&r, 0, 8), 8);		/* head at 8, 2 held */
+	cr_assert_eq(ring_put(&r, 10, 9), 9);		/* 11 held, wrapping */
+	p = xt_ring_span(&r, 1, 4);			/* indexes 9..12 */
+	cr_assert_not_null(p);
+	cr_assert_eq(p, r.buf + 9, "in place, no copy");
+	for (uint32_t i = 0; i < 4; i++)
+		cr_assert_eq(p[i], ring_pat(9 + i));
+	cr_assert_null(xt_ring_span(&r, 1, 5), "would wrap past the end");
+	p = xt_ring_span(&r, 5, 6);			/* wrapped part: 0..5 */
+	cr_assert_eq(p, r.buf + 0);
+	cr_assert_eq(p[0], ring_pat(13));
+	cr_assert_null(xt_ring_span(&r, 5, 7), "more than is held");
+	cr_assert_null(xt_ring_span(&r, 0, 0));
+	xt_ring_free(&r);
+	cr_assert_null(xt_ring_span(&r, 0, 1), "a freed ring holds nothing");
+}

@@ -67,6 +67,16 @@ uint32_t xt_ring_write(struct xt_ring *r, const void *src, uint32_t n)
 	return n;
 }
 
+const uint8_t *xt_ring_span(const struct xt_ring *r, uint32_t off, uint32_t n)
+{
+	uint64_t start;
+
+	if (!n || (uint64_t)off + n > r->len)	/* !n: also a freed ring */
+		return NULL;
+	start = ((uint64_t)r->head + off) % r->cap;
+	return start + n <= r->cap ? r->buf + start : NULL;
+}
+
 uint32_t xt_ring_peek(const struct xt_ring *r, uint32_t off, void *dst,
 		      uint32_t n)
 {

@@ -42,6 +42,12 @@ uint32_t xt_ring_read(struct xt_ring *r, void *dst, uint32_t n);
  */
 uint32_t xt_ring_peek(const struct xt_ring *r, uint32_t off, void *dst,
 		      uint32_t n);
+/*
+ * The n bytes starting off bytes after head, in place, when they lie in one
+ * piece (they do unless they wrap around the end); NULL otherwise, or when
+ * fewer than off + n bytes are held.
+ */
+const uint8_t *xt_ring_span(const struct xt_ring *r, uint32_t off, uint32_t n);
 /* Consumes min(n, len) bytes without copying; returns how many. */
 uint32_t xt_ring_drop(struct xt_ring *r, uint32_t n);
 

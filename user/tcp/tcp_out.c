@@ -222,8 +222,12 @@ static void send_data(struct xt_sock *s, uint32_t seq, uint32_t len, bool fin)
 	s->last_send = st->now;
 	out_header(s, &o, flags);
 	o.seq = seq;
-	xt_ring_peek(&s->sndbuf, seq - s->snd_una, st->scratch, len);
-	o.payload = st->scratch;
+	/* Straight from the ring unless the bytes wrap: one copy, not two. */
+	o.payload = xt_ring_span(&s->sndbuf, seq - s->snd_una, len);
+	if (!o.payload) {
+		xt_ring_peek(&s->sndbuf, seq - s->snd_una, st->scratch, len);
+		o.payload = st->scratch;
+	}
 	o.payload_len = len;
 	if (xt_seq_lt(seq, s->snd_max)) {
 		st->stats.retransmits++;
