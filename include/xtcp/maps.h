@@ -105,9 +105,11 @@ struct xt_xdp_stats {
 	__u64 tx_rst_unknown;		/* other segment for an unknown tuple */
 	__u64 drop_rst_unknown;		/* RST for an unknown tuple */
 	__u64 drop_rst_window;		/* RST outside the receive window */
+	__u64 drop_bad_csum;		/* bad IPv4 or TCP checksum, on a segment
+					 * XDP would have answered itself */
 };
 
-#define XT_STATS_FIELD_COUNT	16
+#define XT_STATS_FIELD_COUNT	17
 
 /*
  * dstats: what each xtcpd worker reports, one array slot per worker,

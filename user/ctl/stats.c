@@ -31,6 +31,7 @@ static const struct {
 	FIELD(tx_rst_unknown),
 	FIELD(drop_rst_unknown),
 	FIELD(drop_rst_window),
+	FIELD(drop_bad_csum),
 };
 
 _Static_assert(sizeof(stats_fields) / sizeof(stats_fields[0]) ==
