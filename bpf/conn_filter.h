@@ -8,6 +8,7 @@
 #ifndef XTCP_CONN_FILTER_H
 #define XTCP_CONN_FILTER_H
 
+#include "csum_check.h"
 #include "maps.bpf.h"
 #include "parse.h"
 #include "syncookie.h"
@@ -78,9 +79,10 @@ static __always_inline int reset_unknown(struct xdp_md *ctx, struct xt_pkt *pkt,
 }
 
 /*
- * A tuple xtcpd does not hold: RSTs are dropped (nothing to reset); what a
- * listener may take, a SYN or a handshake's last ACK, goes on to the SYN
- * cookie step; anything else is reset here.
+ * A tuple xtcpd does not hold: RSTs are dropped (nothing to reset). Every
+ * other segment may be answered here, so its checksums are checked first
+ * (csum_check.h). What a listener may take, a SYN or a handshake's last
+ * ACK, goes on to the SYN cookie step; anything else is reset here.
  */
 static __always_inline int filter_unknown(struct xdp_md *ctx,
 					  struct xt_pkt *pkt,
@@ -91,6 +93,10 @@ static __always_inline int filter_unknown(struct xdp_md *ctx,
 
 	if (flags & XT_TCP_RST) {
 		st->drop_rst_unknown++;
+		return XDP_DROP;
+	}
+	if (!csum_segment_ok(ctx, pkt)) {
+		st->drop_bad_csum++;
 		return XDP_DROP;
 	}
 	if ((flags == XT_TCP_SYN || flags == XT_TCP_ACK) && pkt->listening)

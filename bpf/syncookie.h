@@ -25,6 +25,7 @@
 #include "xtcp/cookie.h"
 #include "xtcp/csum.h"
 #include "xtcp/wire.h"
+#include "csum_check.h"
 #include "maps.bpf.h"
 #include "parse.h"
 
@@ -40,8 +41,8 @@
 
 /* What a SYN's options ask for (RFC 9293 §3.2, RFC 7323, RFC 2018). */
 struct syncookie_syn_opts {
-	struct xt_cookie_opts ck;	/* wscale XT_COOKIE_TS_NO_WS: no WS */
-	__u16 mss;			/* 0: no MSS option */
+	struct xt_cookie_opts ck;	/* mss 0: no MSS option;
+					 * wscale XT_COOKIE_NO_WS: no WS */
 	__u8 has_ts;
 	__u32 tsval;
 };
@@ -56,13 +57,6 @@ struct syncookie_reply {
 	__u8 flags;			/* XT_TCP_* */
 	__u8 nopt;			/* words used in opt[] */
 	__be32 opt[SYNCOOKIE_OPT_WORDS];
-};
-
-/* TCP's pseudo-header (RFC 9293 §3.1), to seed the checksum. */
-struct syncookie_pseudo {
-	__be32 saddr, daddr;
-	__u8 zero, proto;
-	__be16 len;
 };
 
 /* --- the segment ------------------------------------------------------- */
@@ -103,7 +97,7 @@ static __always_inline int syncookie_parse_opt(const __u8 *p, __u8 olen,
 		if (olen != XT_TCPOLEN_MSS ||
 		    (void *)(p + XT_TCPOLEN_MSS) > end)
 			return -1;
-		o->mss = p[2] << 8 | p[3];
+		o->ck.mss = p[2] << 8 | p[3];
 		break;
 	case XT_TCPOPT_WSCALE:
 		if (olen != XT_TCPOLEN_WSCALE ||
@@ -187,7 +181,7 @@ __noinline int syncookie_parse_opts(struct xdp_md *ctx, __u32 opt_off,
 
 static __always_inline void syncookie_opts_none(struct syncookie_syn_opts *o)
 {
-	*o = (struct syncookie_syn_opts){ .ck.wscale = XT_COOKIE_TS_NO_WS };
+	*o = (struct syncookie_syn_opts){ .ck.wscale = XT_COOKIE_NO_WS };
 }
 
 /* --- the reply --------------------------------------------------------- */
@@ -205,35 +199,44 @@ static __always_inline void syncookie_reply_init(const struct xt_pkt *pkt,
 }
 
 /*
- * Options of a cookie SYN-ACK in Linux's order (tcp_options_write()). The
- * peer's window scale and SACK-permitted ride in our TSval; without
- * timestamps the cookie has no room for them, so only MSS is offered.
+ * Options of a cookie SYN-ACK in Linux's order (tcp_options_write()):
+ * MSS; SACK-permitted before the timestamps, or alone behind two NOPs;
+ * window scale. Only what the SYN offered is offered back (RFC 7323 §1.3,
+ * RFC 2018); the cookie itself remembers it (xtcp/cookie.h).
  */
 static __always_inline void
 syncookie_synack_opts(struct syncookie_reply *r,
 		      const struct syncookie_syn_opts *o,
 		      const struct xt_ctl *c)
 {
-	__u32 ts_lead = o->ck.sack_ok ?
+	__u32 lead = o->ck.sack_ok ?
 		XT_TCPOPT_SACK_PERM << 24 | XT_TCPOLEN_SACK_PERM << 16 :
 		XT_TCPOPT_NOP << 24 | XT_TCPOPT_NOP << 16;
+	__be32 ws = bpf_htonl(XT_TCPOPT_NOP << 24 | XT_TCPOPT_WSCALE << 16 |
+			      XT_TCPOLEN_WSCALE << 8 | c->wscale);
+	int has_ws = o->ck.wscale != XT_COOKIE_NO_WS;
 	__u32 now;
 
 	r->opt[0] = bpf_htonl(XT_TCPOPT_MSS << 24 | XT_TCPOLEN_MSS << 16 |
 			      c->mss);
 	r->nopt = 1;
-	if (!o->has_ts)
-		return;
-	now = bpf_ktime_get_ns() / SYNCOOKIE_NS_PER_MS + c->ts_offset;
-	r->opt[1] = bpf_htonl(ts_lead | XT_TCPOPT_TS << 8 | XT_TCPOLEN_TS);
-	r->opt[2] = bpf_htonl(xt_cookie_ts_encode(now, &o->ck));
-	r->opt[3] = bpf_htonl(o->tsval);
-	r->nopt = 4;
-	if (o->ck.wscale == XT_COOKIE_TS_NO_WS)
-		return;
-	r->opt[4] = bpf_htonl(XT_TCPOPT_NOP << 24 | XT_TCPOPT_WSCALE << 16 |
-			      XT_TCPOLEN_WSCALE << 8 | c->wscale);
-	r->nopt = 5;
+	/* Constant indices: the verifier takes no variable stack offset. */
+	if (o->has_ts) {
+		now = bpf_ktime_get_ns() / SYNCOOKIE_NS_PER_MS + c->ts_offset;
+		r->opt[1] = bpf_htonl(lead | XT_TCPOPT_TS << 8 | XT_TCPOLEN_TS);
+		r->opt[2] = bpf_htonl(now);
+		r->opt[3] = bpf_htonl(o->tsval);
+		r->opt[4] = ws;
+		r->nopt = has_ws ? 5 : 4;
+	} else if (o->ck.sack_ok) {
+		r->opt[1] = bpf_htonl(lead >> 16 | XT_TCPOPT_NOP << 24 |
+				      XT_TCPOPT_NOP << 16);
+		r->opt[2] = ws;
+		r->nopt = has_ws ? 3 : 2;
+	} else if (has_ws) {
+		r->opt[1] = ws;
+		r->nopt = 2;
+	}
 }
 
 /*
@@ -284,7 +287,7 @@ static __always_inline int syncookie_write_tcp(struct xt_pkt *pkt,
 					       const struct syncookie_reply *r,
 					       __u32 tcp_len)
 {
-	struct syncookie_pseudo ph = {
+	struct csum_pseudo ph = {
 		.saddr = r->saddr, .daddr = r->daddr,
 		.proto = IPPROTO_TCP, .len = bpf_htons(tcp_len),
 	};
@@ -356,15 +359,17 @@ static __always_inline void syncookie_synack(struct xdp_md *ctx,
 	__u32 isn = bpf_ntohl(pkt->tcp->seq);
 	struct syncookie_syn_opts o;
 	struct xt_cookie_tuple t;
-	__u16 mss;
 
 	syncookie_opts_none(&o);
 	if (syncookie_parse_opts(ctx, opt_off, opt_len, &o))
 		syncookie_opts_none(&o);	/* malformed: as if none */
-	mss = o.mss ? o.mss : XT_TCP_DEFAULT_MSS;
+	if (!o.ck.mss)
+		o.ck.mss = XT_TCP_DEFAULT_MSS;
+	if (o.ck.mss > c->mss)
+		o.ck.mss = c->mss;
 	syncookie_tuple(pkt, &t);
 	syncookie_reply_init(pkt, r);
-	r->seq = xt_cookie_make(keys, &t, isn, mss < c->mss ? mss : c->mss);
+	r->seq = xt_cookie_make(keys, &t, isn, &o.ck);
 	r->ack = isn + 1;
 	r->flags = XT_TCP_SYN | XT_TCP_ACK;
 	r->wnd = SYNCOOKIE_SYN_WND;
@@ -418,10 +423,11 @@ syncookie_check_ack(struct xdp_md *ctx, struct xt_pkt *pkt,
 {
 	__u32 seq = bpf_ntohl(pkt->tcp->seq);
 	__u32 ack = bpf_ntohl(pkt->tcp->ack_seq);
+	struct xt_cookie_opts co;
 	struct xt_cookie_tuple t;
 
 	syncookie_tuple(pkt, &t);
-	if (xt_cookie_check(keys, &t, seq - 1, ack - 1)) {
+	if (!xt_cookie_check(keys, &t, seq - 1, ack - 1, &co)) {
 		syncookie_mark_pending(pkt);
 		st->redirect_cookie_ack++;
 		return XT_CONTINUE;	/* steered to xtcpd, which opens it */

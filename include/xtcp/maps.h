@@ -132,7 +132,7 @@ struct xt_daemon_stats {
 #ifndef __bpf__
 _Static_assert(sizeof(struct xt_listen_val) == 4, "listen_val layout");
 _Static_assert(sizeof(struct xt_ctl) == 24, "ctl layout");
-_Static_assert(sizeof(struct xt_cookie_keys) == 40, "cookie_keys layout");
+_Static_assert(sizeof(struct xt_cookie_keys) == 56, "cookie_keys layout");
 _Static_assert(sizeof(struct xt_conn_key) == 12, "conn_key layout");
 _Static_assert(sizeof(struct xt_conn_val) == 8, "conn_val layout");
 _Static_assert(sizeof(struct xt_conn_win) == 8, "conn_win layout");

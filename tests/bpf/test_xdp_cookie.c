@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 #include "xdp_fixture.h"
+#include "xtcp/csum.h"
 #include "xtcp.skel.h"
 
 #define COUNTER(name)	offsetof(struct xt_xdp_stats, name)
@@ -94,6 +95,7 @@ static void cookie_setup(void)
 	struct xt_cookie_keys k = {
 		.cur = { 0x0123456789abcdefULL, 0xfedcba9876543210ULL },
 		.prev = { 0x0f1e2d3c4b5a6978ULL, 0x8796a5b4c3d2e1f0ULL },
+		.white = { 0x5555555555555555ULL, 0x6666666666666666ULL },
 		.generation = KEY_GENERATION,
 	};
 
@@ -293,25 +295,31 @@ struct syn_case {
 	void (*make)(struct pkt_frame *f);
 	uint16_t cookie_mss;		/* the MSS the cookie carries */
 	uint32_t present;		/* options of the SYN-ACK */
-	uint8_t ws;			/* the peer's, in our TSval */
-	uint8_t sack;			/* SACK-permitted, in our TSval */
+	uint8_t ws;			/* the peer's, in the cookie */
+	uint8_t sack;			/* SACK-permitted, in the cookie */
 };
+
+#define NO_WS	XT_COOKIE_NO_WS
 
 static const struct syn_case syn_cases[] = {
 	{ "Linux's SYN", linux_syn, 1460, SYNACK_ALL, 7, 1 },
-	{ "no timestamps: MSS only", syn_without_ts, 1460, XT_OPT_MSS, 0, 0 },
+	{ "no timestamps: WS and SACK all the same", syn_without_ts, 1460,
+	  XT_OPT_MSS | XT_OPT_SACK_PERM | XT_OPT_WSCALE, 7, 1 },
 	{ "MSS 1300 rounds down to 1220", syn_mss_1300, 1220,
-	  XT_OPT_MSS | XT_OPT_TS, XT_COOKIE_TS_NO_WS, 0 },
-	{ "MSS above the table: its largest", syn_mss_jumbo, 1460, XT_OPT_MSS, 0, 0 },
-	{ "no options: MSS 536", syn_no_options, 536, XT_OPT_MSS, 0, 0 },
+	  XT_OPT_MSS | XT_OPT_TS, NO_WS, 0 },
+	{ "MSS above the table: its largest", syn_mss_jumbo, 1460, XT_OPT_MSS,
+	  NO_WS, 0 },
+	{ "no options: MSS 536", syn_no_options, 536, XT_OPT_MSS, NO_WS, 0 },
 	{ "TS and WS without SACK", syn_ts_ws_no_sack, 1460,
 	  XT_OPT_MSS | XT_OPT_TS | XT_OPT_WSCALE, 2, 0 },
 	{ "WS 15 is taken as 14", syn_ws_above_14, 1460,
 	  XT_OPT_MSS | XT_OPT_TS | XT_OPT_WSCALE, 14, 0 },
 	{ "ECN setup: answered without ECN", syn_ecn, 1460, SYNACK_ALL, 7, 1 },
 	{ "odd options and data", syn_odd_options_and_data, 1220, SYNACK_ALL, 9, 1 },
-	{ "option length 0: as if no options", syn_option_len_zero, 536, XT_OPT_MSS, 0, 0 },
-	{ "option past the header: as if none", syn_option_overruns, 536, XT_OPT_MSS, 0, 0 },
+	{ "option length 0: as if no options", syn_option_len_zero, 536,
+	  XT_OPT_MSS, NO_WS, 0 },
+	{ "option past the header: as if none", syn_option_overruns, 536,
+	  XT_OPT_MSS, NO_WS, 0 },
 	{ "IP options are dropped", syn_ip_options, 1460, SYNACK_ALL, 7, 1 },
 };
 
@@ -360,21 +368,21 @@ static void check_synack(const struct syn_case *c, struct pkt_frame *out)
 	cr_assert_eq(r.wnd, 65535, "%s: unscaled window", c->what);
 	cr_assert_eq(r.urg, 0, "%s: urgent pointer", c->what);
 	cr_assert_eq(r.payload_len, 0, "%s: no payload", c->what);
-	cr_assert_eq(xt_cookie_check(&k, &t, ISN, r.seq), c->cookie_mss,
-		     "%s: the cookie validates and carries MSS %u", c->what,
-		     c->cookie_mss);
+	cr_assert_eq(xt_cookie_check(&k, &t, ISN, r.seq, &o), 0,
+		     "%s: the cookie validates", c->what);
+	cr_assert_eq(o.mss, c->cookie_mss, "%s: MSS %u in the cookie", c->what,
+		     o.mss);
+	cr_assert_eq(o.wscale, c->ws, "%s: WS %u in the cookie", c->what,
+		     o.wscale);
+	cr_assert_eq(o.sack_ok, c->sack, "%s: SACK in the cookie", c->what);
 	cr_assert_eq(r.opts.present, c->present, "%s: options %#x", c->what,
 		     r.opts.present);
 	cr_assert_eq(r.opts.mss, OUR_MSS, "%s: our MSS", c->what);
 	if (c->present & XT_OPT_WSCALE)
 		cr_assert_eq(r.opts.wscale, OUR_WSCALE, "%s: our WS", c->what);
-	if (!(c->present & XT_OPT_TS))
-		return;
-	cr_assert_eq(r.opts.tsecr, SYN_TSVAL, "%s: TSecr echoes", c->what);
-	xt_cookie_ts_decode(r.opts.tsval, &o);
-	cr_assert_eq(o.wscale, c->ws, "%s: WS %u in TSval", c->what, o.wscale);
-	cr_assert_eq(o.sack_ok, c->sack, "%s: SACK in TSval", c->what);
-	cr_assert_eq(o.ecn_ok, 0, "%s: no ECN in TSval", c->what);
+	if (c->present & XT_OPT_TS)
+		cr_assert_eq(r.opts.tsecr, SYN_TSVAL, "%s: TSecr echoes",
+			     c->what);
 }
 
 ParameterizedTest(int *row, syn_cookie, synack,
@@ -437,11 +445,31 @@ Test(syn_cookie, ts_without_sack_is_nop_aligned,
 	cr_assert_arr_eq(out.buf + PKT_OPT_OFF, head, sizeof(head));
 }
 
+Test(syn_cookie, sack_without_ts_behind_two_nops,
+     .init = cookie_setup, .fini = xdp_fixture_teardown)
+{
+	struct xt_seg_out syn = syn_bare();
+	struct pkt_frame out;
+	const uint8_t opts[] = {
+		XT_TCPOPT_MSS, XT_TCPOLEN_MSS, OUR_MSS >> 8, OUR_MSS & 0xff,
+		XT_TCPOPT_NOP, XT_TCPOPT_NOP,
+		XT_TCPOPT_SACK_PERM, XT_TCPOLEN_SACK_PERM,
+		XT_TCPOPT_NOP, XT_TCPOPT_WSCALE, XT_TCPOLEN_WSCALE, OUR_WSCALE,
+	};
+
+	pkt_set_sack_perm(&syn);
+	pkt_set_wscale(&syn, 3);
+	synack_for(&syn, &out);
+	cr_assert_eq(pkt_tcph(&out)->doff, XT_TCP_MIN_DOFF + 3);
+	cr_assert_arr_eq(out.buf + PKT_OPT_OFF, opts, sizeof(opts));
+}
+
 Test(syn_cookie, our_smaller_mss_caps_the_cookie,
      .init = cookie_setup, .fini = xdp_fixture_teardown)
 {
 	struct xt_cookie_tuple t = peer_tuple();
 	struct xt_seg_out syn = syn_linux();
+	struct xt_cookie_opts o;
 	struct xt_cookie_keys k;
 	struct pkt_frame out;
 	struct xt_seg r;
@@ -450,8 +478,8 @@ Test(syn_cookie, our_smaller_mss_caps_the_cookie,
 	r = synack_for(&syn, &out);
 	k = keys_get();
 	cr_assert_eq(r.opts.mss, 1300, "the MSS we announce");
-	cr_assert_eq(xt_cookie_check(&k, &t, ISN, r.seq), 1220,
-		     "min(1460, 1300), rounded down to the table");
+	cr_assert_eq(xt_cookie_check(&k, &t, ISN, r.seq, &o), 0);
+	cr_assert_eq(o.mss, 1220, "min(1460, 1300), rounded down to the table");
 }
 
 Test(syn_cookie, tsval_is_the_clock_plus_offset,
@@ -459,14 +487,10 @@ Test(syn_cookie, tsval_is_the_clock_plus_offset,
 {
 	struct xt_seg_out syn = syn_linux();
 	struct pkt_frame out;
-	/*
-	 * The low bits carry options, so TSval may stray from the clock by
-	 * up to that much either way (below it only, once the encoding
-	 * rounds down as Linux's cookie_init_timestamp() does).
-	 */
-	uint32_t lo = mono_ms() + TS_OFFSET - (XT_COOKIE_TS_MASK + 1);
+	/* The cookie carries the options: TSval is the plain clock. */
+	uint32_t lo = mono_ms() + TS_OFFSET;
 	struct xt_seg r = synack_for(&syn, &out);
-	uint32_t hi = mono_ms() + TS_OFFSET + XT_COOKIE_TS_MASK;
+	uint32_t hi = mono_ms() + TS_OFFSET;
 
 	cr_assert_geq((int32_t)(r.opts.tsval - lo), 0, "TSval %u >= %u",
 		      r.opts.tsval, lo);
@@ -829,4 +853,174 @@ Test(conn_filter, valid_cookie_ack_makes_the_tuple_live,
 	cr_assert_eq(xdp_run(&df), XDP_REDIRECT, "pending entry, not a reset");
 	cr_assert_eq(xdp_counter(COUNTER(redirect_cookie_ack)), 1);
 	cr_assert_eq(xdp_counter(COUNTER(tx_rst_bad_cookie)), 0);
+}
+
+/* --- checksums of what XDP answers itself (csum_check.h) ---------------- */
+
+/* A valid cookie ACK carrying 'len' bytes, the SYN-ACK already run. */
+static struct pkt_frame cookie_ack_with(uint32_t len)
+{
+	static uint8_t data[1460];
+	struct xt_seg_out ack = cookie_ack(&good_acks[0]);
+
+	cr_assert_leq(len, sizeof(data));
+	pkt_fill(data, len, 7);
+	ack.flags |= len ? XT_TCP_PSH : 0;
+	pkt_set_payload(&ack, data, len);
+	return pkt_build(&ack);
+}
+
+static void bad_tcp_csum(struct pkt_frame *f)
+{
+	pkt_tcph(f)->check ^= htons(1);
+}
+
+static void syn_bad_tcp_csum(struct pkt_frame *f)
+{
+	linux_syn(f);
+	bad_tcp_csum(f);
+}
+
+static void syn_bad_ip_csum(struct pkt_frame *f)
+{
+	linux_syn(f);
+	pkt_iph(f)->check ^= htons(0x100);
+}
+
+/* Moved to another source with the IP checksum mended: TCP's is stale. */
+static void syn_csum_of_another_source(struct pkt_frame *f)
+{
+	__u32 other = htonl(PKT_PEER_IP + 1);
+	struct iphdr *ip;
+
+	linux_syn(f);
+	ip = pkt_iph(f);
+	ip->check = xt_csum_replace4(ip->check, ip->saddr, other);
+	ip->saddr = other;
+}
+
+static void ephemeral_syn_bad_csum(struct pkt_frame *f)
+{
+	syn_to_ephemeral(f);
+	bad_tcp_csum(f);
+}
+
+static void synack_bad_csum(struct pkt_frame *f)
+{
+	synack_to_listener(f);
+	bad_tcp_csum(f);
+}
+
+static void cookie_ack_bad_csum(struct pkt_frame *f)
+{
+	*f = cookie_ack_with(0);
+	bad_tcp_csum(f);
+}
+
+/* One bit of the 1400th payload byte flipped on the way. */
+static void cookie_ack_payload_corrupted(struct pkt_frame *f)
+{
+	*f = cookie_ack_with(1400);
+	f->buf[f->len - 1] ^= 0x10;
+}
+
+static void cookie_ack_odd_byte_corrupted(struct pkt_frame *f)
+{
+	*f = cookie_ack_with(19);
+	f->buf[f->len - 1] ^= 0x01;
+}
+
+/* tot_len says more than the frame holds. */
+static void cookie_ack_truncated(struct pkt_frame *f)
+{
+	*f = cookie_ack_with(100);
+	f->len -= 4;
+}
+
+static void cookie_ack_1400(struct pkt_frame *f) { *f = cookie_ack_with(1400); }
+static void cookie_ack_17(struct pkt_frame *f) { *f = cookie_ack_with(17); }
+static void cookie_ack_18(struct pkt_frame *f) { *f = cookie_ack_with(18); }
+static void cookie_ack_19(struct pkt_frame *f) { *f = cookie_ack_with(19); }
+
+/* Ethernet pads short frames to 60 bytes: tot_len, not the frame, counts. */
+static void syn_padded(struct pkt_frame *f)
+{
+	syn_no_options(f);
+	memset(f->buf + f->len, 0xab, 6);
+	f->len += 6;
+}
+
+struct csum_case {
+	const char *what;
+	void (*make)(struct pkt_frame *f);	/* may run the SYN first */
+	int verdict;
+	size_t counter;				/* the one that counts it */
+};
+
+static const struct csum_case csum_cases[] = {
+	{ "SYN, bad TCP checksum", syn_bad_tcp_csum, XDP_DROP,
+	  COUNTER(drop_bad_csum) },
+	{ "SYN, bad IPv4 header checksum", syn_bad_ip_csum, XDP_DROP,
+	  COUNTER(drop_bad_csum) },
+	{ "SYN, checksum of another source address", syn_csum_of_another_source,
+	  XDP_DROP, COUNTER(drop_bad_csum) },
+	{ "SYN to an ephemeral port, bad checksum: no RST", ephemeral_syn_bad_csum,
+	  XDP_DROP, COUNTER(drop_bad_csum) },
+	{ "SYN-ACK to a listener, bad checksum: no RST", synack_bad_csum,
+	  XDP_DROP, COUNTER(drop_bad_csum) },
+	{ "valid cookie ACK, bad checksum", cookie_ack_bad_csum, XDP_DROP,
+	  COUNTER(drop_bad_csum) },
+	{ "valid cookie ACK, 1400th byte corrupted", cookie_ack_payload_corrupted,
+	  XDP_DROP, COUNTER(drop_bad_csum) },
+	{ "valid cookie ACK, odd last byte corrupted", cookie_ack_odd_byte_corrupted,
+	  XDP_DROP, COUNTER(drop_bad_csum) },
+	{ "valid cookie ACK, frame shorter than tot_len", cookie_ack_truncated,
+	  XDP_DROP, COUNTER(drop_bad_csum) },
+	{ "valid cookie ACK with 1400 bytes", cookie_ack_1400, XDP_REDIRECT,
+	  COUNTER(redirect_cookie_ack) },
+	{ "valid cookie ACK with 17 bytes", cookie_ack_17, XDP_REDIRECT,
+	  COUNTER(redirect_cookie_ack) },
+	{ "valid cookie ACK with 18 bytes", cookie_ack_18, XDP_REDIRECT,
+	  COUNTER(redirect_cookie_ack) },
+	{ "valid cookie ACK with 19 bytes", cookie_ack_19, XDP_REDIRECT,
+	  COUNTER(redirect_cookie_ack) },
+	{ "SYN in a padded frame", syn_padded, XDP_TX,
+	  COUNTER(tx_synack_cookie) },
+};
+
+#define NCSUM (sizeof(csum_cases) / sizeof(csum_cases[0]))
+
+static int csum_rows[NCSUM];
+
+ParameterizedTestParameters(csum, verdict)
+{
+	return row_params(csum_rows, NCSUM);
+}
+
+/* RFC 9293 §3.1: a bad checksum is discarded silently, never answered. */
+ParameterizedTest(int *row, csum, verdict,
+		  .init = cookie_setup, .fini = xdp_fixture_teardown)
+{
+	const struct csum_case *c = &csum_cases[*row];
+	uint64_t before_tx, before_redirect;
+	struct pkt_frame f;
+
+	c->make(&f);
+	before_tx = xdp_counter(COUNTER(tx_synack_cookie));
+	before_redirect = xdp_counter(COUNTER(redirect));
+	cr_assert_eq(xdp_run(&f), c->verdict, "%s", c->what);
+	cr_assert_eq(xdp_counter(c->counter) - (c->verdict == XDP_TX ?
+						before_tx : 0), 1,
+		     "%s", c->what);
+	if (c->verdict != XDP_DROP)
+		return;
+	cr_assert_eq(xdp_counter(COUNTER(tx_synack_cookie)), before_tx,
+		     "%s: no SYN-ACK", c->what);
+	cr_assert_eq(xdp_counter(COUNTER(redirect)), before_redirect,
+		     "%s: not steered", c->what);
+	cr_assert_eq(xdp_counter(COUNTER(redirect_cookie_ack)), 0,
+		     "%s: no pending connection", c->what);
+	cr_assert_eq(xdp_counter(COUNTER(tx_rst_unknown)) +
+		     xdp_counter(COUNTER(tx_rst_bad_cookie)), 0,
+		     "%s: no RST", c->what);
 }

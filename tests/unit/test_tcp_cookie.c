@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * LISTEN meets the last ACK of a handshake the XDP program answered with
- * a SYN cookie: the connection starts ESTABLISHED, with the MSS of the
- * cookie and the window scale and SACK of TSecr, and the ACK's data is
- * delivered. Anything else stays a reset (§3.10.7.2).
+ * a SYN cookie: the connection starts ESTABLISHED, with the MSS, window
+ * scale and SACK-permitted the cookie carries, timestamps or not, and the
+ * ACK's data is delivered. Anything else stays a reset (§3.10.7.2).
  */
 #include <criterion/criterion.h>
 #include <arpa/inet.h>
@@ -15,14 +15,15 @@
 static const struct xt_cookie_keys keys = {
 	.cur = { 0x1111111111111111ULL, 0x2222222222222222ULL },
 	.prev = { 0x3333333333333333ULL, 0x4444444444444444ULL },
+	.white = { 0x5555555555555555ULL, 0x6666666666666666ULL },
 	.generation = 9,
 };
 
-static uint16_t check(void *ctx, const struct xt_cookie_tuple *t,
-		      uint32_t isn, uint32_t cookie)
+static int check(void *ctx, const struct xt_cookie_tuple *t, uint32_t isn,
+		 uint32_t cookie, struct xt_cookie_opts *o)
 {
 	(void)ctx;
-	return xt_cookie_check(&keys, t, isn, cookie);
+	return xt_cookie_check(&keys, t, isn, cookie, o);
 }
 
 static void cookies_on(void)
@@ -33,26 +34,36 @@ static void cookies_on(void)
 	cr_assert_eq(fx_listen(), 0);
 }
 
-/* The ACK a client sends back to a cookie SYN-ACK, with 'len' bytes. */
-static struct xt_seg_out cookie_ack(uint16_t mss, bool ts, uint32_t len)
+/*
+ * The ACK a client sends back to a cookie SYN-ACK, with 'len' bytes, for
+ * a SYN that asked for what 'co' says.
+ */
+static struct xt_seg_out cookie_ack_for(const struct xt_cookie_opts *co,
+					bool ts, uint32_t len)
 {
 	struct xt_seg_out o = pkt_from_peer();
 	struct xt_cookie_tuple t = { .saddr = o.saddr, .daddr = o.daddr,
 				     .sport = o.sport, .dport = o.dport };
-	struct xt_cookie_opts co = { .wscale = 7, .sack_ok = 1 };
 	static uint8_t data[64];
 
 	o.seq = FX_PEER_ISN + 1;
-	o.ack = xt_cookie_make(&keys, &t, FX_PEER_ISN, mss) + 1;
+	o.ack = xt_cookie_make(&keys, &t, FX_PEER_ISN, co) + 1;
 	o.flags = XT_TCP_ACK | (len ? XT_TCP_PSH : 0);
 	o.wnd = 1000;
 	if (ts)
-		pkt_set_ts(&o, FX_PEER_TSVAL,
-			   xt_cookie_ts_encode(0x5000, &co));
+		pkt_set_ts(&o, FX_PEER_TSVAL, 0x5000);
 	for (uint32_t i = 0; i < len; i++)
 		data[i] = fx_peer_byte(i);
 	pkt_set_payload(&o, data, len);
 	return o;
+}
+
+/* ... for a SYN that offered window scale 7 and SACK. */
+static struct xt_seg_out cookie_ack(uint16_t mss, bool ts, uint32_t len)
+{
+	struct xt_cookie_opts co = { .mss = mss, .wscale = 7, .sack_ok = 1 };
+
+	return cookie_ack_for(&co, ts, len);
 }
 
 Test(listen_cookie, valid_ack_establishes_with_cookie_options,
@@ -86,7 +97,7 @@ Test(listen_cookie, data_in_the_ack_is_delivered,
 	fx_end();
 }
 
-Test(listen_cookie, without_timestamps_no_window_scale_or_sack,
+Test(listen_cookie, without_timestamps_keeps_window_scale_and_sack,
      .init = cookies_on, .fini = fx_fini)
 {
 	struct xt_seg_out ack = cookie_ack(536, false, 0);
@@ -95,8 +106,27 @@ Test(listen_cookie, without_timestamps_no_window_scale_or_sack,
 	fx_send(&ack);
 	s = fx_lookup(PKT_LOCAL_PORT, PKT_PEER_PORT);
 	cr_assert_not_null(s);
+	cr_assert(!s->ts_ok);
+	cr_assert(s->ws_ok && s->sack_ok, "the cookie carries both");
+	cr_assert_eq(s->snd_wscale, 7);
+	cr_assert_eq(s->mss, 536, "no timestamps to make room for");
+	cr_assert_eq(s->snd_wnd, 1000u << 7);
+	fx_end();
+}
+
+Test(listen_cookie, a_syn_without_options_gets_none,
+     .init = cookies_on, .fini = fx_fini)
+{
+	struct xt_cookie_opts co = { .mss = 536, .wscale = XT_COOKIE_NO_WS };
+	struct xt_seg_out ack = cookie_ack_for(&co, false, 0);
+	struct xt_sock *s;
+
+	fx_send(&ack);
+	s = fx_lookup(PKT_LOCAL_PORT, PKT_PEER_PORT);
+	cr_assert_not_null(s);
 	cr_assert(!s->ws_ok && !s->sack_ok && !s->ts_ok);
-	cr_assert_eq(s->mss, 536);
+	cr_assert_eq(s->snd_wscale, 0);
+	cr_assert_eq(s->rcv_wscale, 0, "we offered no scale either");
 	cr_assert_eq(s->snd_wnd, 1000);
 	fx_end();
 }

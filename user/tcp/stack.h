@@ -40,14 +40,15 @@ struct xt_stack_cfg {
 	struct xt_conn_win *win;
 	uint32_t slot_base;
 	/*
-	 * SYN cookies (DESIGN.md): the MSS an ACK's cookie carries, or 0
-	 * when it is not one of ours; NULL: cookies are never accepted.
-	 * The XDP program issued them with the window scale below and a
-	 * TSval of the monotonic ms clock plus ts_offset, which the stack
-	 * keeps using so TSval never goes back (RFC 7323 §5.4).
+	 * SYN cookies (DESIGN.md): 0 and what the ACK's cookie carries in
+	 * *o, or -1 when it is not one of ours; NULL: cookies are never
+	 * accepted. The XDP program issued them with the window scale below
+	 * and a TSval of the monotonic ms clock plus ts_offset, which the
+	 * stack keeps using so TSval never goes back (RFC 7323 §5.4).
 	 */
-	uint16_t (*cookie_check)(void *ctx, const struct xt_cookie_tuple *t,
-				 uint32_t isn, uint32_t cookie);
+	int (*cookie_check)(void *ctx, const struct xt_cookie_tuple *t,
+			    uint32_t isn, uint32_t cookie,
+			    struct xt_cookie_opts *o);
 	void *cookie_ctx;
 	uint32_t ts_offset;
 };

@@ -88,7 +88,7 @@ static void rcv_closed(struct xt_stack *st, const struct xt_seg *seg)
 
 /*
  * The handshake's last ACK for a SYN the XDP program answered with a
- * cookie: ESTABLISHED at once, with what the cookie and TSecr carry.
+ * cookie: ESTABLISHED at once, with the options the cookie carries.
  */
 static struct xt_sock *rcv_cookie_ack(struct xt_stack *st,
 				      const struct xt_listener *l,
@@ -98,15 +98,13 @@ static struct xt_sock *rcv_cookie_ack(struct xt_stack *st,
 				      .sport = seg->sport, .dport = seg->dport };
 	struct xt_tuple t = { .laddr = seg->daddr, .raddr = seg->saddr,
 			      .lport = seg->dport, .rport = seg->sport };
-	struct xt_cookie_opts co = { .wscale = XT_COOKIE_TS_NO_WS };
+	struct xt_cookie_opts co;
 	struct xt_sock *s;
 	uint16_t mss;
 
-	if (!st->cfg.cookie_check || has(seg, XT_TCP_SYN | XT_TCP_RST))
-		return NULL;
-	mss = st->cfg.cookie_check(st->cfg.cookie_ctx, &ct, seg->seq - 1,
-				   seg->ack - 1);
-	if (!mss)
+	if (!st->cfg.cookie_check || has(seg, XT_TCP_SYN | XT_TCP_RST) ||
+	    st->cfg.cookie_check(st->cfg.cookie_ctx, &ct, seg->seq - 1,
+				 seg->ack - 1, &co))
 		return NULL;
 	s = xt_conn_create(st, &t, seg->src_mac);
 	if (!s)
@@ -117,15 +115,14 @@ static struct xt_sock *rcv_cookie_ack(struct xt_stack *st,
 	s->snd_una = s->snd_nxt = s->snd_max = s->recover = seg->ack;
 	s->ts_ok = seg->opts.present & XT_OPT_TS;
 	if (s->ts_ok) {
-		xt_cookie_ts_decode(seg->opts.tsecr, &co);
 		s->ts_recent = seg->opts.tsval;
 		s->ts_recent_at = st->now;
 	}
-	s->ws_ok = co.wscale != XT_COOKIE_TS_NO_WS;
+	s->ws_ok = co.wscale != XT_COOKIE_NO_WS;
 	s->snd_wscale = s->ws_ok ? co.wscale : 0;
 	s->rcv_wscale = s->ws_ok ? xt_tcp_our_wscale(st) : 0;
 	s->sack_ok = co.sack_ok;
-	mss = mss < st->mss_local ? mss : st->mss_local;
+	mss = co.mss < st->mss_local ? co.mss : st->mss_local;
 	s->mss = s->ts_ok ? mss - TS_OPT_SPACE : mss;
 	s->irs = seg->seq - 1;
 	s->rcv_nxt = s->rcv_up = seg->seq;

@@ -40,6 +40,8 @@ int xt_cookies_init(struct xt_cookies *c, const struct xt_config *cfg,
 	if (!ret)
 		ret = new_key(&c->keys.prev);
 	if (!ret)
+		ret = new_key(&c->keys.white);	/* for good: never rotated */
+	if (!ret)
 		ret = keys_publish(c);
 	if (ret)
 		xt_err("cannot set the SYN-cookie keys: %s", strerror(-ret));

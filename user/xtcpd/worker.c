@@ -183,16 +183,18 @@ static void *worker_main(void *arg)
  * ACK through; this checks again with a copy of the keys, re-read from
  * the map when they may have rotated since.
  */
-static uint16_t worker_cookie_check(void *ctx, const struct xt_cookie_tuple *t,
-				    uint32_t isn, uint32_t cookie)
+static int worker_cookie_check(void *ctx, const struct xt_cookie_tuple *t,
+			       uint32_t isn, uint32_t cookie,
+			       struct xt_cookie_opts *o)
 {
 	struct xt_worker *w = ctx;
-	uint16_t mss = xt_cookie_check(&w->keys, t, isn, cookie);
 	__u32 zero = 0;
 
-	if (!mss && !bpf_map_lookup_elem(w->cookie_keys_fd, &zero, &w->keys))
-		mss = xt_cookie_check(&w->keys, t, isn, cookie);
-	return mss;
+	if (!xt_cookie_check(&w->keys, t, isn, cookie, o))
+		return 0;
+	if (bpf_map_lookup_elem(w->cookie_keys_fd, &zero, &w->keys))
+		return -1;
+	return xt_cookie_check(&w->keys, t, isn, cookie, o);
 }
 
 static void stack_cfg_from(struct xt_worker *w, struct xt_stack_cfg *c)
