@@ -70,7 +70,10 @@ struct xt_stack *xt_stack_new(const struct xt_stack_cfg *cfg,
 	return st;
 }
 
-/* Callbacks first (they may queue data or close), then output. */
+/*
+ * Callbacks first (they may queue data or close), then output. A
+ * connection that closed this batch may still be listed: it is skipped.
+ */
 static void run_work(struct xt_stack *st)
 {
 	struct xt_sock *s;
@@ -90,7 +93,7 @@ static void bury(struct xt_stack *st)
 	struct xt_sock *s;
 
 	while ((s = st->graveyard)) {
-		st->graveyard = s->work_next;
+		st->graveyard = s->grave_next;
 		xt_conn_destroy(s);
 	}
 }

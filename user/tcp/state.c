@@ -59,7 +59,8 @@ void xt_tcp_set_state(struct xt_sock *s, enum xt_tcp_state to)
 /*
  * CLOSED: the connection leaves the table now, so nothing else reaches it,
  * but its memory lives until the end of the batch, when callers up the
- * stack no longer hold it.
+ * stack no longer hold it. It may still be on st->work: the graveyard has
+ * its own link, and run_work() skips the dead.
  */
 void xt_tcp_done(struct xt_sock *s, enum xt_close_reason why)
 {
@@ -71,7 +72,7 @@ void xt_tcp_done(struct xt_sock *s, enum xt_close_reason why)
 	xt_map_forget(s);
 	s->dead = true;
 	s->why = why;
-	s->work_next = s->st->graveyard;
+	s->grave_next = s->st->graveyard;
 	s->st->graveyard = s;
 	if (!s->app_gone && !s->parent && s->ops && s->ops->closed) {
 		s->app_gone = true;

@@ -48,6 +48,7 @@ struct xt_sock {
 	struct xt_stack *st;
 	struct xt_sock *hnext;		/* connection table chain */
 	struct xt_sock *work_next;	/* on st->work: output pending */
+	struct xt_sock *grave_next;	/* on st->graveyard: CLOSED */
 	struct xt_tuple t;
 	uint8_t rmac[6];
 	enum xt_tcp_state state;
