@@ -505,3 +505,59 @@ Test(keepalive, traffic_postpones_the_first_probe)
 	cr_assert_eq(fx_out_at(fx_nout() - 1)->at, t0 + 1600);
 	fx_end();
 }
+
+/*
+ * RFC 1122 §4.2.3.6: keepalive is for an idle connection. Data waiting
+ * behind a zero window is the persist timer's (Linux's tcp_keepalive_timer
+ * waits too while anything is queued or in flight): only zero-window
+ * probes leave, one at a time on the persist schedule, and while the peer
+ * answers them keepalive never gives up. Once the data is through,
+ * keepalive takes over again.
+ */
+Test(keepalive, not_while_data_waits_behind_a_zero_window)
+{
+	static const uint64_t probe_at[] = { 1000, 3000, 7000, 15000 };
+	struct xt_sock *s;
+	struct xt_seg_out seg;
+	unsigned probes = 0;
+	uint64_t t0;
+
+	keepalive_cfg();
+	s = zero_window();
+	t0 = fx.now;
+	while (fx.now < t0 + 30000) {
+		size_t n = fx_nout();
+
+		fx_advance(10);
+		if (fx_nout() == n)
+			continue;
+		for (size_t i = n; i < fx_nout(); i++, probes++) {
+			cr_assert_lt(probes, 4, "probe %u at +%lu", probes,
+				     (unsigned long)(fx_out_at(i)->at - t0));
+			cr_assert_eq(fx_out_at(i)->at - t0, probe_at[probes],
+				     "probe %u at +%lu, not +%lu", probes,
+				     (unsigned long)(fx_out_at(i)->at - t0),
+				     (unsigned long)probe_at[probes]);
+			fx_expect(&fx_out_at(i)->seg, XT_TCP_ACK,
+				  s->snd_una - 1, s->rcv_nxt);
+		}
+		seg = fx_seg(s);	/* the peer answers: still closed */
+		seg.wnd = 0;
+		fx_send(&seg);
+	}
+	cr_assert_eq(probes, 4);
+	cr_assert_eq(s->state, XT_ESTABLISHED);
+	cr_assert_eq(fx.app.closed, 0);
+	cr_assert_eq(xt_stack_stats(fx.st)->keepalive_drops, 0);
+
+	seg = fx_seg(s);	/* the window opens, the data goes */
+	seg.wnd = 1000;
+	fx_send(&seg);
+	cr_assert_eq(fx_last()->payload_len, 500);
+	fx_ack_all(s);
+	fx_advance(fx.cfg.keepalive_idle_ms - 1);
+	cr_assert_eq(fx_last()->payload_len, 500, "probed before idle");
+	fx_advance(1);
+	fx_expect(fx_last(), XT_TCP_ACK, s->snd_una - 1, s->rcv_nxt);
+	fx_end();
+}

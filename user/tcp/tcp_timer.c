@@ -75,12 +75,22 @@ static void persist_fire(struct xt_timer *t, uint64_t now)
 	xt_tcp_output(s);	/* re-arms the persist timer */
 }
 
+/*
+ * RFC 1122 §4.2.3.6: probe a connection only when it is idle, nothing
+ * queued and nothing in flight. Otherwise the retransmission or persist
+ * timer watches the peer, and keepalive looks again an idle time later,
+ * as Linux's tcp_keepalive_timer does.
+ */
 static void keepalive_fire(struct xt_timer *t, uint64_t now)
 {
 	struct xt_sock *s = container_of(t, struct xt_sock, keepalive_timer);
 	const struct xt_stack_cfg *c = &s->st->cfg;
 	uint64_t idle_until = s->last_rcv + c->keepalive_idle_ms;
 
+	if (xt_ring_len(&s->sndbuf) || xt_tcp_flight(s)) {
+		xt_wheel_arm(&s->st->wheel, t, now + c->keepalive_idle_ms);
+		return;
+	}
 	if (now < idle_until && !s->keepalive_probes) {
 		xt_wheel_arm(&s->st->wheel, t, idle_until);
 		return;
