@@ -84,7 +84,7 @@ int xt_connect(struct xt_stack *st, uint32_t daddr, uint16_t dport,
 	s->ops = ops;
 	s->ctx = ctx;
 	s->iss = xt_conn_isn(st, &t);
-	s->snd_una = s->recover = s->iss;
+	s->snd_una = s->iss;
 	s->snd_nxt = s->snd_max = s->iss + 1;
 	s->rcv_wscale = xt_tcp_our_wscale(st);
 	s->mss = XT_TCP_DEFAULT_MSS;

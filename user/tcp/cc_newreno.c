@@ -19,6 +19,7 @@ void xt_cc_init(struct xt_sock *s)
 	s->cwnd = CC_INITIAL_SEGS * s->mss;
 	s->ssthresh = UINT32_MAX;
 	s->dupacks = 0;
+	s->recover_valid = false;
 	s->in_recovery = false;
 }
 
@@ -26,6 +27,10 @@ void xt_cc_init(struct xt_sock *s)
 bool xt_cc_on_ack(struct xt_sock *s, uint32_t acked)
 {
 	s->dupacks = 0;
+	/* Past recover: nothing is stale any more, whatever wraps later. */
+	if (!s->in_recovery && s->recover_valid &&
+	    xt_seq_gt(s->snd_una, s->recover))
+		s->recover_valid = false;
 	if (s->in_recovery) {
 		if (xt_seq_ge(s->snd_una, s->recover)) {
 			/* RFC 6582 §3.2 step 3: full acknowledgment. */
@@ -54,12 +59,16 @@ bool xt_cc_on_dupack(struct xt_sock *s)
 	}
 	if (++s->dupacks != TCP_DUPACK_THRESH)
 		return false;
-	/* RFC 6582 §3.2 step 2, guarded against a stale recover. */
-	if (!xt_seq_gt(s->snd_una, s->recover) && s->recover != s->iss)
+	/*
+	 * RFC 6582 §3.2 step 2: duplicates of what an earlier recovery or
+	 * RTO already handled start nothing, until the ACK passes recover.
+	 */
+	if (s->recover_valid && !xt_seq_gt(s->snd_una, s->recover))
 		return false;
 	s->ssthresh = cc_half_flight(s);
 	s->cwnd = s->ssthresh + TCP_DUPACK_THRESH * s->mss;
 	s->recover = s->snd_max;
+	s->recover_valid = true;
 	s->in_recovery = true;
 	return true;
 }
@@ -81,4 +90,5 @@ void xt_cc_on_timeout(struct xt_sock *s)
 	s->dupacks = 0;
 	s->in_recovery = false;
 	s->recover = s->snd_max;
+	s->recover_valid = true;
 }

@@ -104,10 +104,17 @@ struct xt_sock {
 	uint64_t last_rcv;		/* for keepalive, ms */
 	uint64_t last_send;		/* data last sent, ms (RFC 5681 §4.1) */
 
-	/* Congestion control (RFC 5681, RFC 6582 NewReno). */
+	/*
+	 * Congestion control (RFC 5681, RFC 6582 NewReno). recover is
+	 * SND.MAX when the last fast recovery or RTO began, and means
+	 * something only while recover_valid: a connection starts without
+	 * one (RFC 6582 §3.2 step 2 does not apply yet), and it lapses once
+	 * SND.UNA has passed it. in_recovery implies recover_valid.
+	 */
 	uint32_t cwnd, ssthresh;
 	uint32_t dupacks;
 	uint32_t recover;
+	bool recover_valid;
 	bool in_recovery;
 
 	/* ACK policy. */

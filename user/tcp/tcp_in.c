@@ -112,7 +112,7 @@ static struct xt_sock *rcv_cookie_ack(struct xt_stack *st,
 	s->parent = l;
 	s->ops = l->ops;
 	s->iss = seg->ack - 1;
-	s->snd_una = s->snd_nxt = s->snd_max = s->recover = seg->ack;
+	s->snd_una = s->snd_nxt = s->snd_max = seg->ack;
 	s->ts_ok = seg->opts.present & XT_OPT_TS;
 	if (s->ts_ok) {
 		s->ts_recent = seg->opts.tsval;
@@ -177,7 +177,6 @@ static void rcv_listen(struct xt_stack *st, const struct xt_listener *l,
 		s->iss = *iss_floor;
 	s->snd_una = s->iss;
 	s->snd_nxt = s->snd_max = s->iss + 1;
-	s->recover = s->iss;
 	negotiate(s, seg);
 	xt_tcp_set_state(s, XT_SYN_RCVD);
 	st->stats.passive_opens++;
