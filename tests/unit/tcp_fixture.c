@@ -372,12 +372,14 @@ static struct xt_tuple tuple(uint16_t lport, uint16_t rport)
 void fx_restart_iss_near(uint32_t target, bool active)
 {
 	struct xt_tuple t = tuple(PKT_LOCAL_PORT, PKT_PEER_PORT);
-	uint32_t span = FX_EPH_HI - FX_EPH_LO + 1, h;
+	uint32_t h;
 
 	fx.now = 0;
 	fx_restart();
+	/* The port the first connect picks: the next stack picks it too. */
 	if (active)
-		t.lport = (uint16_t)(FX_EPH_LO + fx.st->eph_next % span);
+		cr_assert_eq(xt_conn_pick_port(fx.st, htobe32(PKT_PEER_IP),
+					       PKT_PEER_PORT, &t.lport), 0);
 	h = xt_conn_isn(fx.st, &t);
 	fx.now = (uint32_t)(target - h) / 250;
 	fx_restart();

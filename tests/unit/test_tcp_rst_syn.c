@@ -161,27 +161,63 @@ ParameterizedTest(enum xt_tcp_state *st, rst_syn, ack_of_unsent_data_gets_ack)
 	fx_end();
 }
 
+/* A limit of one is a budget of exactly one: [1/2, 3/2) holds no other. */
 Test(rst_syn, challenge_acks_are_rate_limited)
 {
 	struct xt_sock *s;
 	size_t n;
 
-	fx.cfg.challenge_acks_per_s = 2;
+	fx.cfg.challenge_acks_per_s = 1;
 	fx_restart();
 	s = fx_established();
 	fx_advance(1000 - fx.now % 1000);	/* the start of a second */
 	n = fx_nout();
 	for (int i = 0; i < 5; i++)
 		send_at(s, XT_TCP_RST, 10);
-	cr_assert_eq(fx_nout(), n + 2, "%zu challenge ACKs in a second",
+	cr_assert_eq(fx_nout(), n + 1, "%zu challenge ACKs in a second",
 		     fx_nout() - n);
-	cr_assert_eq(xt_stack_stats(fx.st)->challenge_acks, 2);
+	cr_assert_eq(xt_stack_stats(fx.st)->challenge_acks, 1);
 	fx_advance(999);
 	send_at(s, XT_TCP_SYN, 0);
-	cr_assert_eq(fx_nout(), n + 2);
+	cr_assert_eq(fx_nout(), n + 1);
 	fx_advance(1);
 	send_at(s, XT_TCP_SYN, 0);
-	cr_assert_eq(fx_nout(), n + 3, "the limit did not reset");
+	cr_assert_eq(fx_nout(), n + 2, "the limit did not reset");
+	cr_assert_eq(s->state, XT_ESTABLISHED);
+	fx_end();
+}
+
+/*
+ * RFC 5961 §7 with CVE-2016-5696 closed: a fixed, stack-wide budget lets
+ * an off-path attacker count the challenge ACKs a connection drew from it.
+ * As Linux since 4.7, each second's budget is drawn from
+ * [limit/2, 3*limit/2), afresh every second.
+ */
+Test(rst_syn, challenge_ack_budget_is_random_each_second)
+{
+	enum { LIMIT = 10, SECONDS = 8 };
+	unsigned sent[SECONDS];
+	bool varies = false;
+	struct xt_sock *s;
+
+	fx.cfg.challenge_acks_per_s = LIMIT;
+	fx_restart();
+	s = fx_established();
+	fx_advance(1000 - fx.now % 1000);	/* the start of a second */
+	for (int sec = 0; sec < SECONDS; sec++) {
+		size_t n = fx_nout();
+
+		for (int i = 0; i < 3 * LIMIT; i++)
+			send_at(s, XT_TCP_RST, 10);
+		sent[sec] = (unsigned)(fx_nout() - n);
+		cr_assert_geq(sent[sec], LIMIT / 2, "second %d: %u", sec,
+			      sent[sec]);
+		cr_assert_lt(sent[sec], 3 * LIMIT / 2, "second %d: %u", sec,
+			     sent[sec]);
+		varies |= sent[sec] != sent[0];
+		fx_advance(1000);
+	}
+	cr_assert(varies, "%u challenge ACKs every second", sent[0]);
 	cr_assert_eq(s->state, XT_ESTABLISHED);
 	fx_end();
 }

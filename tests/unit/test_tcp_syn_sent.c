@@ -391,6 +391,63 @@ Test(syn_sent, ports_run_out)
 	fx_end();
 }
 
+/*
+ * RFC 6056 §3.3.4 (double-hash): where a destination's ports start is a
+ * keyed hash of it, so the ports used towards one peer tell nothing of
+ * those towards another; they do not come off one global sequence.
+ */
+Test(syn_sent, ports_to_different_peers_follow_no_one_sequence)
+{
+	enum { NPEERS = 8 };
+	const uint32_t span = FX_EPH_HI - FX_EPH_LO + 1;
+	uint16_t port[NPEERS];
+	bool one_sequence = true;
+	struct xt_sock *s;
+
+	for (int i = 0; i < NPEERS; i++) {
+		cr_assert_eq(fx_connect((uint16_t)(PKT_PEER_PORT + i), &s), 0);
+		port[i] = s->t.lport;
+		cr_assert(port[i] >= FX_EPH_LO && port[i] <= FX_EPH_HI);
+	}
+	for (int i = 1; i < NPEERS; i++)
+		one_sequence &= (port[i] + span - port[i - 1]) % span == 1;
+	cr_assert_not(one_sequence, "ports %u, %u, %u.. in sequence",
+		      port[0], port[1], port[2]);
+	fx_end();
+}
+
+/*
+ * Towards one peer the whole range stays usable, and a port is never
+ * handed out while a connection holds it: those that close are reused,
+ * the others skipped.
+ */
+Test(syn_sent, ports_to_one_peer_skip_live_tuples)
+{
+	const uint32_t span = FX_EPH_HI - FX_EPH_LO + 1;
+	struct xt_sock *s[FX_EPH_HI - FX_EPH_LO + 1], *again;
+	bool used[FX_EPH_HI - FX_EPH_LO + 1] = { false };
+
+	for (uint32_t i = 0; i < span; i++) {
+		cr_assert_eq(fx_connect(PKT_PEER_PORT, &s[i]), 0);
+		cr_assert_not(used[s[i]->t.lport - FX_EPH_LO], "port %u twice",
+			      s[i]->t.lport);
+		used[s[i]->t.lport - FX_EPH_LO] = true;
+	}
+	for (uint32_t i = 3; i < span; i += 5) {
+		used[s[i]->t.lport - FX_EPH_LO] = false;
+		fx_abort(s[i]);
+	}
+	for (uint32_t i = 3; i < span; i += 5) {
+		cr_assert_eq(fx_connect(PKT_PEER_PORT, &again), 0);
+		cr_assert_not(used[again->t.lport - FX_EPH_LO],
+			      "port %u handed out while in use",
+			      again->t.lport);
+		used[again->t.lport - FX_EPH_LO] = true;
+	}
+	cr_assert_eq(fx_connect(PKT_PEER_PORT, &again), -EADDRNOTAVAIL);
+	fx_end();
+}
+
 Test(syn_sent, data_on_syn_ack_acknowledged_only_if_kept)
 {
 	struct xt_sock *s = fx_syn_sent();

@@ -8,6 +8,9 @@
 #include <string.h>
 #include "tcp/tcp.h"
 
+/* Sets the port hash's inputs apart from tuple_hash()'s and the ISN's. */
+#define PORT_HASH_TAG	(1ULL << 62)
+
 static uint32_t tuple_hash(const struct xt_stack *st, const struct xt_tuple *t)
 {
 	uint64_t a = (uint64_t)t->laddr << 32 | t->raddr;
@@ -136,20 +139,32 @@ void xt_conn_destroy(struct xt_sock *s)
 	free(s);
 }
 
-/* A local port in the reserved range with no connection to raddr:rport. */
+/*
+ * A local port in the reserved range with no connection to raddr:rport,
+ * by RFC 6056 §3.3.4 (double-hash): F, a keyed hash of the destination,
+ * is where its ports start, and the counter in the table slot G picks
+ * (another part of the same hash) moves on from there. Ports towards one
+ * peer are successive; they tell nothing of those towards another.
+ */
 int xt_conn_pick_port(struct xt_stack *st, uint32_t raddr, uint16_t rport,
 		      uint16_t *port)
 {
 	uint32_t span = (uint32_t)st->cfg.eph_hi - st->cfg.eph_lo + 1;
 	struct xt_tuple t = { .laddr = st->cfg.laddr, .raddr = raddr,
 			      .rport = rport };
+	uint64_t h = xt_siphash_2u64(&st->cfg.secret,
+				     (uint64_t)t.laddr << 32 | raddr,
+				     rport | PORT_HASH_TAG);
+	uint32_t f = (uint32_t)h;
+	uint16_t *g = &st->eph_table[(h >> 32) % XT_EPH_TABLE];
 
 	if (!st->cfg.eph_lo || st->cfg.eph_hi < st->cfg.eph_lo)
 		return -EADDRNOTAVAIL;
 	for (uint32_t i = 0; i < span; i++) {
 		t.lport = (uint16_t)(st->cfg.eph_lo +
-				     (st->eph_next++ % span));
+				     ((uint64_t)f + *g + i) % span);
 		if (!xt_conn_lookup(st, &t)) {
+			*g = (uint16_t)(*g + i + 1);
 			*port = t.lport;
 			return 0;
 		}

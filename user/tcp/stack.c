@@ -63,11 +63,19 @@ struct xt_stack *xt_stack_new(const struct xt_stack_cfg *cfg,
 	st->table_mask = n - 1;
 	st->now = now_ms;
 	st->mss_local = (uint16_t)(cfg->mtu - 40);
-	/* The port sequence does not start at the bottom of the range. */
 	st->ts_offset = cfg->ts_offset;
-	st->eph_next = (uint16_t)xt_siphash_2u64(&cfg->secret, 3, 4);
 	xt_wheel_init(&st->wheel, now_ms);
 	return st;
+}
+
+/*
+ * SipHash of the secret over a counter. Its messages are three words
+ * long, so they never meet the two-word tuple and ISN hashes made with
+ * the same key.
+ */
+uint64_t xt_stack_random(struct xt_stack *st)
+{
+	return xt_siphash_3u64(&st->cfg.secret, st->random_seq++, 0, 0);
 }
 
 /*

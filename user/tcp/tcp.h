@@ -28,6 +28,7 @@
 #define TCP_DUPACK_THRESH	3	/* RFC 5681 §3.2 */
 #define TCP_RTO_SYN_LOST_MS	3000	/* RFC 6298 §5.7 */
 #define XT_MAX_SEG		9000	/* largest payload: a jumbo frame's */
+#define XT_EPH_TABLE		256	/* RFC 6056 §3.3.4's TABLE_LENGTH */
 
 #define container_of(ptr, type, member) \
 	((type *)((char *)(ptr) - __builtin_offsetof(type, member)))
@@ -147,7 +148,7 @@ struct xt_stack {
 
 	struct xt_listener listeners[XT_MAX_LISTEN];
 	int nlisteners;
-	uint16_t eph_next;
+	uint16_t eph_table[XT_EPH_TABLE];	/* RFC 6056 §3.3.4 counters */
 
 	struct xt_sock *work;		/* connections with output pending */
 	struct xt_sock *map_dirty;	/* conns entries to write this batch */
@@ -159,13 +160,18 @@ struct xt_stack {
 	uint32_t ndel, nupd, del_cap, upd_key_cap, upd_val_cap;
 	struct xt_sock *graveyard;	/* CLOSED, freed after the batch */
 
-	uint64_t challenge_window;	/* RFC 5961 §7 rate limit, per second */
-	uint32_t challenge_count;
+	/* RFC 5961 §7: challenge ACKs left this second; when it ends, ms. */
+	uint64_t challenge_left, challenge_refill;
+	uint64_t random_seq;		/* xt_stack_random()'s counter */
 	uint64_t ts_offset;		/* added to ms clock for TSval */
 
 	struct xt_stack_stats stats;
 	uint8_t scratch[XT_MAX_SEG];	/* one segment's payload, contiguous */
 };
+
+/* stack.c — the stack a worker drives */
+/* Keyed pseudo-random bits an off-path attacker cannot predict. */
+uint64_t xt_stack_random(struct xt_stack *st);
 
 /* conn.c — the connection table, ISNs, ports */
 struct xt_sock *xt_conn_lookup(struct xt_stack *st, const struct xt_tuple *t);

@@ -244,18 +244,25 @@ static void rcv_syn_sent(struct xt_sock *s, const struct xt_seg *seg)
 	xt_tcp_schedule(s);
 }
 
-/* RFC 5961 §7: challenge ACKs, at most so many per second. */
+/*
+ * RFC 5961 §7: challenge ACKs, so many per second for the whole stack.
+ * A fixed budget is a side channel (CVE-2016-5696: an off-path attacker
+ * counts what a connection drew from it), so each second's is drawn at
+ * random from [limit/2, 3*limit/2), as Linux's has been since 4.7.
+ */
 static void challenge_ack(struct xt_sock *s)
 {
 	struct xt_stack *st = s->st;
-	uint64_t second = st->now / 1000;
+	uint32_t limit = st->cfg.challenge_acks_per_s;
 
-	if (st->challenge_window != second) {
-		st->challenge_window = second;
-		st->challenge_count = 0;
+	if (st->now >= st->challenge_refill) {
+		st->challenge_refill = (st->now / 1000 + 1) * 1000;
+		st->challenge_left = limit ? limit - limit / 2 +
+					     xt_stack_random(st) % limit : 0;
 	}
-	if (st->challenge_count++ >= st->cfg.challenge_acks_per_s)
+	if (!st->challenge_left)
 		return;
+	st->challenge_left--;
 	st->stats.challenge_acks++;
 	s->ack_now = true;
 	xt_tcp_schedule(s);
