@@ -119,6 +119,7 @@ struct xt_xdp_stats {
 struct xt_daemon_stats {
 	__u64 conns[XT_TCP_NSTATES];	/* indexed by enum xt_tcp_state */
 	__u64 segs_in, segs_out, malformed;
+	__u64 bad_csum;			/* bad IPv4 or TCP checksum */
 	__u64 active_opens, passive_opens;
 	__u64 resets_sent, resets_received;
 	__u64 retransmits, fast_retransmits, timeouts;
@@ -127,7 +128,7 @@ struct xt_daemon_stats {
 	__u64 ooo_segments;
 };
 
-#define XT_DSTATS_COUNTERS	17
+#define XT_DSTATS_COUNTERS	18
 
 #ifndef __bpf__
 _Static_assert(sizeof(struct xt_listen_val) == 4, "listen_val layout");

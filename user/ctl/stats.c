@@ -57,7 +57,7 @@ static const struct {
 	const char *name;
 	size_t off;
 } dstats_fields[] = {
-	DFIELD(segs_in), DFIELD(segs_out), DFIELD(malformed),
+	DFIELD(segs_in), DFIELD(segs_out), DFIELD(malformed), DFIELD(bad_csum),
 	DFIELD(active_opens), DFIELD(passive_opens),
 	DFIELD(resets_sent), DFIELD(resets_received),
 	DFIELD(retransmits), DFIELD(fast_retransmits), DFIELD(timeouts),

@@ -27,6 +27,7 @@
 #include "tcp/stack.h"
 #include "xtcpd/config.h"
 #include "xtcpd/cookies.h"
+#include "xtcpd/csum_hint.h"
 #include "xtcpd/worker.h"
 
 #define EXIT_USAGE	2
@@ -46,6 +47,7 @@ struct daemon {
 	struct xt_conn_win *win;		/* conn_win, mmapped */
 	struct xt_ctl ctl;			/* what XDP is told, as last told */
 	struct xt_cookies cookies;
+	struct xt_csum_hint csum_hint;
 	struct xt_worker workers[XT_MAX_QUEUES];
 	int nworkers;
 	atomic_int stop;
@@ -237,25 +239,39 @@ static int preflight(struct daemon *d)
 	return 0;
 }
 
+/* What the main thread watches, summed over the workers and XDP. */
+struct watched {
+	uint64_t syns, half_open;	/* for auto cookies */
+	uint64_t bad_csum;		/* for the checksum hint */
+};
+
 /*
  * Every SYN to a listener, for auto cookies: those the workers saw and
  * those XDP answered itself (once cookies are on, no SYN reaches a
  * worker, and the flood must still count); and the half-open count.
+ * Every segment dropped for a bad checksum: by the workers, and by XDP
+ * before it answers a segment itself.
  */
-static void sum_syns(const struct daemon *d, uint64_t *syns, uint64_t *half)
+static void sum_watched(const struct daemon *d, struct watched *w)
 {
 	struct xt_xdp_stats xs;
 
-	*syns = *half = 0;
+	memset(w, 0, sizeof(*w));
 	for (int q = 0; q < d->nworkers; q++) {
-		*syns += atomic_load(&d->workers[q].syns_seen);
-		*half += atomic_load(&d->workers[q].half_open);
+		w->syns += atomic_load(&d->workers[q].syns_seen);
+		w->half_open += atomic_load(&d->workers[q].half_open);
+		w->bad_csum += atomic_load(&d->workers[q].bad_csum);
 	}
-	if (!xt_xdp_stats_read(xt_loader_stats_fd(d->loader), &xs))
-		*syns += xs.tx_synack_cookie;
+	if (!xt_xdp_stats_read(xt_loader_stats_fd(d->loader), &xs)) {
+		w->syns += xs.tx_synack_cookie;
+		w->bad_csum += xs.drop_bad_csum;
+	}
 }
 
-/* Serves until SIGINT or SIGTERM, keeping the cookie keys and mode. */
+/*
+ * Serves until SIGINT or SIGTERM, keeping the cookie keys and mode, and
+ * watching for a veth peer's checksum offload.
+ */
 static int serve(struct daemon *d)
 {
 	sigset_t set;
@@ -264,16 +280,20 @@ static int serve(struct daemon *d)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	for (;;) {
-		uint64_t now = xt_now_ms(), syns, half;
-		uint64_t delay = xt_cookies_next_delay(&d->cookies, now);
+		uint64_t now = xt_now_ms();
+		uint64_t delay = xt_csum_hint_delay(&d->csum_hint,
+			xt_cookies_next_delay(&d->cookies, now));
 		struct timespec ts = { .tv_sec = (time_t)(delay / 1000),
 				       .tv_nsec = (long)(delay % 1000) * 1000000 };
 		int sig = sigtimedwait(&set, NULL, &ts);
+		struct watched w;
 
 		if (sig > 0)
 			return sig;
-		sum_syns(d, &syns, &half);
-		if (xt_cookies_tick(&d->cookies, xt_now_ms(), syns, half))
+		sum_watched(d, &w);
+		xt_csum_hint_check(&d->csum_hint, w.bad_csum);
+		if (xt_cookies_tick(&d->cookies, xt_now_ms(), w.syns,
+				    w.half_open))
 			publish_ctl(d);
 	}
 }
@@ -312,6 +332,7 @@ int main(int argc, char **argv)
 	if (!ret)
 		ret = start_workers(&d);
 	if (!ret) {
+		xt_csum_hint_init(&d.csum_hint, d.cfg.ifname, d.nif.ifindex);
 		print_ready(&d);
 		xt_info("stopping on signal %d", serve(&d));
 	}

@@ -68,7 +68,11 @@ static void worker_rx(struct xt_worker *w, uint64_t now)
 		enum xt_parse_err err = xt_frame_parse(frames[i].data,
 						       frames[i].len, &seg);
 		if (err) {
-			w->stats.malformed++;
+			/* Apart: a veth peer's offload (csum_hint.h). */
+			if (err == XT_PARSE_IP_CSUM || err == XT_PARSE_TCP_CSUM)
+				w->stats.bad_csum++;
+			else
+				w->stats.malformed++;
 			xt_dbg("q%u rx dropped: %s", xt_port_queue(w->port),
 			       xt_parse_strerror(err));
 			continue;
@@ -93,7 +97,7 @@ static void worker_publish(struct xt_worker *w, uint64_t now)
 	const struct xt_stack_stats *ss = xt_stack_stats(w->stack);
 	struct xt_daemon_stats d = {
 		.segs_in = ss->segs_in, .segs_out = ss->segs_out,
-		.malformed = w->stats.malformed,
+		.malformed = w->stats.malformed, .bad_csum = w->stats.bad_csum,
 		.active_opens = ss->active_opens,
 		.passive_opens = ss->passive_opens,
 		.resets_sent = ss->resets_sent,
@@ -112,6 +116,7 @@ static void worker_publish(struct xt_worker *w, uint64_t now)
 		d.conns[i] = ss->in_state[i];
 	atomic_store(&w->syns_seen, ss->syns_in);
 	atomic_store(&w->half_open, ss->in_state[XT_SYN_RCVD]);
+	atomic_store(&w->bad_csum, w->stats.bad_csum);
 	if (bpf_map_update_elem(w->dstats_fd, &w->index, &d, BPF_ANY))
 		xt_dbg("q%u: publishing counters: %s", w->index, strerror(errno));
 	w->published_at = now;

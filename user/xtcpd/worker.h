@@ -17,7 +17,8 @@
 
 struct xt_worker_stats {
 	uint64_t segments;		/* parsed and handed to TCP */
-	uint64_t malformed;		/* rejected by the codec */
+	uint64_t malformed;		/* rejected by the codec, but */
+	uint64_t bad_csum;		/* for a bad checksum: here */
 	uint64_t not_ours;		/* addressed to another IPv4 address */
 	uint64_t tx_errors;		/* no frame, or the builder refused */
 	uint64_t map_errors;		/* conns entries not written */
@@ -36,8 +37,11 @@ struct xt_worker {
 	int cookie_keys_fd;
 	struct xt_cookie_keys keys;	/* a copy, re-read when a check fails */
 	uint32_t ts_offset;		/* the daemon's, as in ctl */
-	/* For the main thread's auto cookie mode, updated at publish time. */
-	_Atomic uint64_t syns_seen, half_open;
+	/*
+	 * For the main thread's auto cookie mode and its checksum hint,
+	 * updated at publish time.
+	 */
+	_Atomic uint64_t syns_seen, half_open, bad_csum;
 	uint32_t index;			/* this worker's slot there */
 	uint64_t published_at;
 	pthread_t thread;
