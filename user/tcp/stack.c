@@ -62,6 +62,7 @@ struct xt_stack *xt_stack_new(const struct xt_stack_cfg *cfg,
 	st->sink = *sink;
 	st->table_mask = n - 1;
 	st->now = now_ms;
+	st->now_us = now_ms * 1000;
 	st->mss_local = (uint16_t)(cfg->mtu - 40);
 	st->ts_offset = cfg->ts_offset;
 	xt_wheel_init(&st->wheel, now_ms);
@@ -110,6 +111,7 @@ void xt_stack_input(struct xt_stack *st, const struct xt_seg *seg,
 		    uint64_t now_ms)
 {
 	st->now = now_ms;
+	st->now_us = now_ms * 1000;
 	st->stats.segs_in++;
 	xt_tcp_input(st, seg);
 }
@@ -117,6 +119,7 @@ void xt_stack_input(struct xt_stack *st, const struct xt_seg *seg,
 void xt_stack_poll(struct xt_stack *st, uint64_t now_ms)
 {
 	st->now = now_ms;
+	st->now_us = now_ms * 1000;
 	xt_wheel_advance(&st->wheel, now_ms);
 	run_work(st);
 	xt_map_collect(st);	/* before bury: the list may hold the dead */
@@ -143,6 +146,7 @@ void xt_stack_free(struct xt_stack *st, uint64_t now_ms)
 	if (!st)
 		return;
 	st->now = now_ms;
+	st->now_us = now_ms * 1000;
 	for (uint32_t i = 0; i <= st->table_mask; i++) {
 		while (st->table[i]) {
 			struct xt_sock *s = st->table[i];

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "tcp/cc.h"
 #include "tcp/reasm.h"
 #include "tcp/ring.h"
 #include "tcp/stack.h"
@@ -36,6 +37,27 @@
 struct xt_tuple {
 	uint32_t laddr, raddr;		/* network order */
 	uint16_t lport, rport;		/* host order */
+};
+
+/*
+ * What one ACK did, computed once by tcp_in.c and read by recovery.c and
+ * the congestion control (cc.h), as Linux's FLAG_* word and rate sample.
+ */
+#define XT_ACK_ADVANCED		(1u << 0)	/* SND.UNA moved */
+#define XT_ACK_SACKED		(1u << 1)	/* segments newly SACKed */
+#define XT_ACK_DUP		(1u << 2)	/* RFC 5681 §2 duplicate ACK */
+#define XT_ACK_WND_UPDATE	(1u << 3)	/* SND.WND changed */
+#define XT_ACK_DSACK		(1u << 4)	/* an RFC 2883 D-SACK block */
+#define XT_ACK_RETRANS		(1u << 5)	/* delivered a retransmission */
+
+struct xt_ack_sample {
+	unsigned flags;			/* XT_ACK_* */
+	uint32_t acked;			/* bytes SND.UNA moved by */
+	uint32_t sacked;		/* bytes newly SACKed */
+	uint32_t delivered;		/* bytes newly acked or SACKed */
+	uint32_t prior_in_flight;	/* bytes in flight before the ACK */
+	uint32_t rtt_us;		/* an RTT sample; 0: none */
+	uint64_t now_us;
 };
 
 struct xt_listener {
@@ -113,6 +135,9 @@ struct xt_sock {
 	 * SND.UNA has passed it. in_recovery implies recover_valid.
 	 */
 	uint32_t cwnd, ssthresh;
+	uint32_t prior_cwnd, prior_ssthresh;	/* before recovery, for undo */
+	const struct xt_cc_ops *cc;
+	_Alignas(8) uint8_t cc_priv[XT_CC_PRIV_SIZE];	/* the algorithm's */
 	uint32_t dupacks;
 	uint32_t recover;
 	bool recover_valid;
@@ -139,7 +164,8 @@ struct xt_stack {
 	struct xt_stack_cfg cfg;
 	struct xt_tx_sink sink;
 	struct xt_wheel wheel;
-	uint64_t now;
+	uint64_t now;			/* ms, for the wheel and TSval */
+	uint64_t now_us;
 	uint16_t mss_local;		/* mtu - 40 */
 
 	struct xt_sock **table;		/* connection hash, chained */
