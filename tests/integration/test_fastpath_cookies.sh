@@ -16,7 +16,10 @@
 #      then an ACK carrying 12 bytes, forged with hping3 (the kernel's own
 #      pure ACK never arrives); the cookie in its ACK number is good, xtcpd
 #      opens the connection with those bytes and echoes them
-#   4. with --msl 1 no connection is left, xtcpd sent no RST
+#   4. a client without timestamps (b's tcp_timestamps=0) still gets window
+#      scaling and SACK: the cookie SYN-ACK offers both (tcpdump), b's
+#      kernel uses the scale (ss -i), and 2 MB echo intact
+#   5. with --msl 1 no connection is left, xtcpd sent no RST
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/integration/lib_engine.sh
@@ -106,7 +109,38 @@ assert_eq "cookie ACKs steered to xtcpd for the forged ACK" \
 wait_for "passive_opens = $opens0 + 1" 5 stat_eq passive_opens $((opens0 + 1))
 pass "an ACK with data and a good cookie: xtcpd opened the connection and echoed '$DATA'"
 
-# 4. Nothing left: the curl and socat connections are done, the forged one
+# 4. A client without timestamps (b's kernel with RFC 7323 off) still gets
+# window scaling and SACK: the cookie carries them, not TSval. The cookie
+# SYN-ACK on the wire offers both and no timestamps, and b's kernel took
+# the scale (ss: "wscale:S,R"; this ss prints no "sack" or "ts" at all).
+on_b sysctl -qw net.ipv4.tcp_timestamps=0
+capture TCPDUMP_PID nots.pcap "tcp and host $IP_A and port $ECHO_PORT"
+cack0=$(xt_stat redirect_cookie_ack)
+held_client "$ECHO_PORT"
+wait_for "b's echo client ESTABLISHED" 5 b_client_port "$ECHO_PORT"
+opts=$(on_b ss -Htni state established "( dst $IP_A and dport = :$ECHO_PORT )" |
+	tr -s ' \t\n' ' ')
+grep -Eq ' wscale:[0-9]+,[0-9]+ ' <<<"$opts " ||
+	fail "no window scale on b's cookie connection without timestamps: $opts"
+assert_eq "cookie ACKs for the client without timestamps" \
+	$(($(xt_stat redirect_cookie_ack) - cack0)) 1
+exec 5>&-
+wait_exit "$CLIENT_PID" 5 || fail "the held client did not end after its EOF"
+reap "$CLIENT_PID"
+reap "$TCPDUMP_PID" INT
+synack=$(tcpdump -n -v -r "$WORKDIR/nots.pcap" \
+	"src host $IP_A and tcp[tcpflags] & (tcp-syn|tcp-ack) == (tcp-syn|tcp-ack)" 2>/dev/null |
+	grep -o 'options \[.*\]' | head -n 1)
+case $synack in
+*sackOK*wscale*) ;;
+*) fail "the cookie SYN-ACK to a SYN without timestamps: '$synack', not sackOK and wscale" ;;
+esac
+case $synack in *TS*) fail "the cookie SYN-ACK offers timestamps the SYN did not: $synack" ;; esac
+echo_bulk "$ECHO_PORT" $((2 * MB))
+on_b sysctl -qw net.ipv4.tcp_timestamps=1
+pass "no timestamps: the cookie SYN-ACK offers $synack, b took $(grep -Eo 'wscale:[0-9]+,[0-9]+' <<<"$opts"); 2 MB echoed intact (${ECHO_MS} ms)"
+
+# 5. Nothing left: the curl and socat connections are done, the forged one
 # ended when b's kernel reset xtcpd's echo (TIME_WAIT lasts 2 s).
 wait_for "no connection left in xtcpd" 10 conns_open
 assert_eq "xtcpd resets_sent" "$(xt_stat resets_sent)" 0
