@@ -41,6 +41,9 @@ XTCPD     := $(BUILD)/xtcpd
 KHTTPD    := $(BUILD)/kernel_httpd
 XTCPCTL   := $(BUILD)/xtcpctl
 CTL_SRCS  := $(wildcard user/ctl/*.c)
+IMPAIR    := $(BUILD)/impair
+IMPAIR_SRCS := $(wildcard tools/impair/*.c)
+IMPAIR_LIBS = $(shell pkg-config --libs libnftnl libmnl libnetfilter_queue) -lm
 
 TEST_LIB_SRCS := $(wildcard tests/lib/*.c)
 UNIT_SRCS := $(wildcard tests/unit/*.c)
@@ -55,7 +58,7 @@ FUZZ_SECONDS ?= 60
 .PHONY: all deps check test-unit test-bpf test-integration fuzz fuzz-smoke \
 	demo bench clean help
 
-all: $(BPF_OBJS) $(SKEL) $(XTCPD) $(XTCPCTL) $(KHTTPD) $(UNIT_BIN) $(BPFT_BIN)
+all: $(BPF_OBJS) $(SKEL) $(XTCPD) $(XTCPCTL) $(KHTTPD) $(IMPAIR) $(UNIT_BIN) $(BPFT_BIN)
 
 help:
 	@echo "make [all]          build everything into $(BUILD)/"
@@ -100,6 +103,11 @@ $(KHTTPD): tools/kernel_httpd.c
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
 
+# The testbed's impairment tool (tools/impair/main.c says how it works).
+$(IMPAIR): $(IMPAIR_SRCS) $(wildcard tools/impair/*.h)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(IMPAIR_SRCS) $(IMPAIR_LIBS) -o $@
+
 $(UNIT_BIN): $(UNIT_SRCS) $(TEST_LIB_SRCS) $(LIB) $(wildcard tests/lib/*.h)
 	$(call msg,TEST,$@)
 	$(Q)mkdir -p $(@D)
@@ -130,7 +138,7 @@ test-unit: $(UNIT_BIN)
 test-bpf: $(BPFT_BIN) $(BPF_OBJS)
 	$(Q)$(BPFT_BIN) --jobs=1
 
-test-integration: $(XTCPD) $(XTCPCTL) $(BPF_OBJS)
+test-integration: $(XTCPD) $(XTCPCTL) $(IMPAIR) $(BPF_OBJS)
 	$(Q)tests/integration/run.sh
 
 fuzz: $(FUZZ_BINS)

@@ -11,6 +11,7 @@ PACKAGES=(
 	iproute2 ethtool iputils-ping tcpdump     # testbed and captures
 	socat curl netcat-openbsd wrk hping3      # Linux peers and load
 	coreutils procps util-linux               # sha256sum, pgrep-free ps, nsenter
+	libnftnl-dev libmnl-dev libnetfilter-queue-dev  # tools/impair: nftables, NFQUEUE
 )
 
 missing=()
