@@ -15,7 +15,8 @@
 #      overtaken, b's kernel queued out-of-order segments, the bytes intact
 #   4. (not asserted) a 20 MB transfer at 1% loss: time and the tool's CPU
 #   5. SIGTERM: exit 0, rules gone (probes pass), GSO on b as it was;
-#      SIGKILL: the kernel removes the rules with the process
+#      --port leaves other ports alone; SIGKILL: the kernel removes the
+#      rules with the process
 #   6. bad usage exits 2
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -71,9 +72,10 @@ impair_stop() {
 	assert_eq "impair exit status after SIGTERM" "$REAP_STATUS" 0
 }
 
-# probe N [INTERVAL_US]: N TCP ACKs with 100 bytes from a to b's closed port.
+# probe N [INTERVAL_US [PORT]]: N TCP ACKs with 100 bytes from a to a
+# closed port of b's.
 probe() {
-	on_a timeout 30 hping3 -q -A -d 100 -c "$1" -i "u${2:-200}" -p "$PROBE_PORT" \
+	on_a timeout 30 hping3 -q -A -d 100 -c "$1" -i "u${2:-200}" -p "${3:-$PROBE_PORT}" \
 		"$IP_B" >/dev/null 2>&1 || true	# exits 1 when nothing answers
 }
 
@@ -255,6 +257,15 @@ grep -q '^{"event":"final","seed":[0-9]*,"in":{"on":true,"seen":20,"dropped":20,
 probe_passes 50
 assert_eq "GSO on $IF_B after impair" "$(gso)" "$gso_was"
 pass "SIGTERM: exit 0, JSON counters, rules gone, GSO back to $gso_was"
+
+impair_start port.log --loss 100% --port $((PROBE_PORT + 1))
+b0=$(ctr b TcpInSegs)
+probe 20 1000 $((PROBE_PORT + 1))
+assert_eq "probes to :$((PROBE_PORT + 1)) that reached b through --port $((PROBE_PORT + 1)) --loss 100%" \
+	$(($(ctr b TcpInSegs) - b0)) 0
+probe_passes 20
+impair_stop
+pass "--port: only that port's segments are impaired"
 
 impair_start crash.log --loss 100%
 reap "$IMPAIR_PID" KILL 5
