@@ -1,94 +1,118 @@
 // SPDX-License-Identifier: MIT
 /*
- * Congestion control: slow start and congestion avoidance (RFC 5681),
- * fast retransmit and NewReno fast recovery (RFC 6582).
+ * NewReno's congestion control: slow start and congestion avoidance
+ * (RFC 5681 §3.1), the window after a loss or a timeout (eq. 4), and the
+ * restart window (§4.1). Selected with --cc newreno; cc.h says who calls
+ * what. Fast recovery itself (RFC 6582's recover point, partial ACKs) is
+ * recovery.c's: on_congestion sets cwnd to ssthresh and recovery sends by
+ * pipe (RFC 6675), so the window is never inflated by duplicate ACKs.
  */
 #include "tcp/tcp.h"
 
-#define CC_INITIAL_SEGS	10	/* RFC 6928 */
+#define NEWRENO_SSTHRESH_INIT	UINT32_MAX	/* §3.1: arbitrarily high */
+#define NEWRENO_MIN_SEGS	2		/* eq. 4: at least 2 SMSS */
 
-static uint32_t cc_half_flight(const struct xt_sock *s)
+/* RFC 3465 §2.1: bytes acked in congestion avoidance, toward one cwnd. */
+struct newreno {
+	uint32_t bytes_acked;
+};
+
+_Static_assert(sizeof(struct newreno) <= XT_CC_PRIV_SIZE,
+	       "NewReno's state must fit in xt_sock.cc_priv");
+
+static struct newreno *newreno_of(struct xt_sock *s)
 {
-	uint32_t half = xt_tcp_flight(s) / 2;
-
-	return half > 2u * s->mss ? half : 2u * s->mss;	/* RFC 5681 eq. 4 */
+	return (struct newreno *)s->cc_priv;
 }
 
-void xt_cc_init(struct xt_sock *s)
+/* Eq. 4: ssthresh = max(FlightSize / 2, 2 SMSS). */
+static uint32_t newreno_half(const struct xt_sock *s, uint32_t flight)
 {
-	s->cwnd = CC_INITIAL_SEGS * s->mss;
-	s->ssthresh = UINT32_MAX;
-	s->dupacks = 0;
-	s->recover_valid = false;
-	s->in_recovery = false;
+	uint32_t floor = NEWRENO_MIN_SEGS * s->mss;
+
+	return flight / 2 > floor ? flight / 2 : floor;
 }
 
-/* An ACK that acknowledged 'acked' new bytes. */
-bool xt_cc_on_ack(struct xt_sock *s, uint32_t acked)
+/* RFC 6928 */
+static uint32_t newreno_iw(const struct xt_sock *s)
 {
-	s->dupacks = 0;
-	/* Past recover: nothing is stale any more, whatever wraps later. */
-	if (!s->in_recovery && s->recover_valid &&
-	    xt_seq_gt(s->snd_una, s->recover))
-		s->recover_valid = false;
-	if (s->in_recovery) {
-		if (xt_seq_ge(s->snd_una, s->recover)) {
-			/* RFC 6582 §3.2 step 3: full acknowledgment. */
-			s->in_recovery = false;
-			s->cwnd = s->ssthresh;
-			return false;
-		} else {
-			/* Partial ACK: deflate, retransmit the next hole. */
-			s->cwnd -= acked < s->cwnd ? acked : s->cwnd - s->mss;
-			s->cwnd += s->mss;
-			return true;
-		}
-	}
-	if (s->cwnd < s->ssthresh)	/* slow start, RFC 5681 eq. 2 */
-		s->cwnd += acked < s->mss ? acked : s->mss;
-	else				/* congestion avoidance, eq. 3 */
-		s->cwnd += (uint32_t)((uint64_t)s->mss * s->mss / s->cwnd) ?: 1;
-	return false;
+	return XT_CC_INITIAL_SEGS * s->mss;
 }
 
-bool xt_cc_on_dupack(struct xt_sock *s)
+static void newreno_init(struct xt_sock *s)
 {
-	if (s->in_recovery) {
-		s->cwnd += s->mss;	/* RFC 6582 §3.2 step 4 */
-		return false;
-	}
-	if (++s->dupacks != TCP_DUPACK_THRESH)
-		return false;
-	/*
-	 * RFC 6582 §3.2 step 2: duplicates of what an earlier recovery or
-	 * RTO already handled start nothing, until the ACK passes recover.
-	 */
-	if (s->recover_valid && !xt_seq_gt(s->snd_una, s->recover))
-		return false;
-	s->ssthresh = cc_half_flight(s);
-	s->cwnd = s->ssthresh + TCP_DUPACK_THRESH * s->mss;
-	s->recover = s->snd_max;
-	s->recover_valid = true;
-	s->in_recovery = true;
-	return true;
+	newreno_of(s)->bytes_acked = 0;
+	s->cwnd = newreno_iw(s);
+	s->ssthresh = NEWRENO_SSTHRESH_INIT;
 }
 
-/* RFC 5681 §4.1: idle longer than an RTO, restart from min(IW, cwnd). */
-void xt_cc_after_idle(struct xt_sock *s)
+/* Eq. 2: cwnd += min(N, SMSS), N the bytes this ACK newly acknowledged. */
+static void newreno_slow_start(struct xt_sock *s, uint32_t acked)
 {
-	uint32_t iw = CC_INITIAL_SEGS * s->mss;
+	newreno_of(s)->bytes_acked = 0;
+	s->cwnd += acked < s->mss ? acked : s->mss;
+}
+
+/*
+ * Eq. 3 by byte counting (§3.1, RFC 3465 §2.1): one SMSS each time a
+ * cwnd's worth of bytes has been acknowledged, so delayed or stretch ACKs
+ * do not slow the growth.
+ */
+static void newreno_avoid(struct xt_sock *s, uint32_t acked)
+{
+	struct newreno *nr = newreno_of(s);
+
+	nr->bytes_acked += acked < s->cwnd ? acked : s->cwnd;
+	if (nr->bytes_acked < s->cwnd)
+		return;
+	nr->bytes_acked -= s->cwnd;
+	s->cwnd += s->mss;
+}
+
+/* Only bytes SND.UNA moved past grow the window (§3.1: "new data"). */
+static void newreno_on_ack(struct xt_sock *s, const struct xt_ack_sample *a)
+{
+	if (!a->acked)
+		return;
+	if (s->cwnd < s->ssthresh)
+		newreno_slow_start(s, a->acked);
+	else
+		newreno_avoid(s, a->acked);
+}
+
+/* §3.2 step 2 (eq. 4) with FlightSize before the ACK; cwnd = ssthresh. */
+static void newreno_on_congestion(struct xt_sock *s,
+				  const struct xt_ack_sample *a)
+{
+	newreno_of(s)->bytes_acked = 0;
+	s->ssthresh = newreno_half(s, a->prior_in_flight);
+	s->cwnd = s->ssthresh;
+}
+
+/* §3.1: eq. 4 on what is outstanding, and cwnd to the loss window. */
+static void newreno_on_rto(struct xt_sock *s)
+{
+	newreno_of(s)->bytes_acked = 0;
+	s->ssthresh = newreno_half(s, s->snd_max - s->snd_una);
+	s->cwnd = s->mss;
+}
+
+/* §4.1: after an idle RTO, restart from RW = min(IW, cwnd). */
+static void newreno_after_idle(struct xt_sock *s)
+{
+	uint32_t iw = newreno_iw(s);
 
 	if (s->cwnd > iw)
 		s->cwnd = iw;
 }
 
-/* RFC 5681 eq. 4 and §3.1: after a timeout, restart from one segment. */
-void xt_cc_on_timeout(struct xt_sock *s)
-{
-	s->ssthresh = cc_half_flight(s);
-	s->cwnd = s->mss;
-	s->dupacks = 0;
-	s->in_recovery = false;
-	s->recover = s->snd_max;
-	s->recover_valid = true;
-}
+/* undo: NULL. Restoring cwnd and ssthresh (the caller's) is all of it. */
+const struct xt_cc_ops xt_cc_newreno = {
+	.name = "newreno",
+	.init = newreno_init,
+	.on_ack = newreno_on_ack,
+	.on_congestion = newreno_on_congestion,
+	.on_rto = newreno_on_rto,
+	.after_idle = newreno_after_idle,
+	.undo = NULL,
+};
