@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 #include "app/service.h"
+#include "tcp/cc.h"
 #include "xtcpd/config.h"
 
 #define ARGV(...) ((char *[]){ "xtcpd", __VA_ARGS__, NULL })
@@ -46,6 +47,17 @@ Test(config, defaults)
 	cr_assert_eq(cfg.ka_idle_s, 0, "keepalive is off by default");
 	cr_assert_eq(cfg.xdp_mode, XT_XDP_MODE_AUTO);
 	cr_assert_eq(cfg.eph_lo, 61000);
+	cr_assert_null(cfg.cc, "the engine's default, CUBIC");
+}
+
+Test(config, congestion_control_by_name)
+{
+	cr_assert_eq(PARSE(&cfg, err, "--iface", "e", "--listen", "80:http",
+			   "--cc", "newreno"), 0, "%s", err);
+	cr_assert_eq(cfg.cc, &xt_cc_newreno);
+	cr_assert_eq(PARSE(&cfg, err, "--iface", "e", "--listen", "80:http",
+			   "--cc", "cubic"), 0, "%s", err);
+	cr_assert_eq(cfg.cc, &xt_cc_cubic);
 }
 
 struct bad_case {
@@ -85,6 +97,8 @@ Test(config, refuses_bad_input)
 		BAD("stray argument", "--iface", "e", "--listen", "80:http", "x"),
 		BAD("tiny buffer", "--iface", "e", "--listen", "80:http",
 		    "--sndbuf", "10"),
+		BAD("unknown congestion control", "--iface", "e",
+		    "--listen", "80:http", "--cc", "bbr"),
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

@@ -241,8 +241,8 @@ Test(window, peer_window_is_scaled)
 	cr_assert_eq(s->snd_wnd, 8000);
 	xt_sock_set_nodelay(s, 1);
 	fx_write(s, 20000);
-	cr_assert_leq(xt_tcp_flight(s), 8000);
-	cr_assert_geq(xt_tcp_flight(s), 8000 - FX_MSS);
+	cr_assert_leq(xt_tcp_outstanding(s), 8000);
+	cr_assert_geq(xt_tcp_outstanding(s), 8000 - FX_MSS);
 	fx_end();
 }
 
@@ -567,10 +567,14 @@ Test(sack, three_blocks_with_timestamps)
 
 /* --- fast retransmit and NewReno ----------------------------------------- */
 
-/* Five full segments out; the first is lost. */
+/* Five full segments out, NewReno's (RFC 6582) window; the first is lost. */
 static struct xt_sock *five_out(void)
 {
-	struct xt_sock *s = fx_established();
+	struct xt_sock *s;
+
+	fx.cfg.cc = &xt_cc_newreno;
+	fx_restart();
+	s = fx_established();
 
 	xt_sock_set_nodelay(s, 1);
 	fx_write(s, 5 * FX_MSS);
@@ -600,7 +604,7 @@ Test(recovery, third_dupack_retransmits)
 	fx_expect(fx_last(), XT_TCP_ACK, una, s->rcv_nxt);
 	cr_assert_eq(fx_last()->payload_len, FX_MSS);
 	cr_assert_eq(xt_stack_stats(fx.st)->fast_retransmits, 1);
-	cr_assert(s->in_recovery);
+	cr_assert((s->rec.state == XT_REC_RECOVERY));
 	cr_assert_eq(s->ssthresh, 5 * FX_MSS / 2);
 	fx_end();
 }
@@ -612,7 +616,7 @@ Test(recovery, full_ack_ends_recovery)
 	for (int i = 0; i < 3; i++)
 		dupack(s, s->snd_una, PKT_WND);
 	fx_ack_all(s);
-	cr_assert_not(s->in_recovery);
+	cr_assert_not((s->rec.state == XT_REC_RECOVERY));
 	cr_assert_eq(s->cwnd, s->ssthresh);
 	cr_assert_eq(s->snd_una, s->snd_max);
 	fx_end();
@@ -721,8 +725,8 @@ Test(recovery, cwnd_restarts_after_idle)
 	cr_assert_gt(s->cwnd, iw);
 	fx_advance(10 * s->rto_ms);
 	fx_write(s, 30 * FX_MSS);
-	cr_assert_leq(xt_tcp_flight(s), iw, "a burst of %u bytes after idle",
-		      xt_tcp_flight(s));
+	cr_assert_leq(xt_tcp_outstanding(s), iw, "a burst of %u bytes after idle",
+		      xt_tcp_outstanding(s));
 	fx_end();
 }
 

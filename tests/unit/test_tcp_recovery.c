@@ -82,12 +82,12 @@ Test(recover, cookie_connection_fast_retransmits_in_its_first_window)
 	dupacks(s, 3);
 	cr_assert_eq(xt_stack_stats(fx.st)->fast_retransmits, 1,
 		     "three dupacks in the first window, no fast retransmit");
-	cr_assert(s->in_recovery);
+	cr_assert((s->rec.state == XT_REC_RECOVERY));
 	cr_assert_geq(fx_nout(), n + 1);
 	fx_expect(&fx_out_at(n)->seg, XT_TCP_ACK, una, s->rcv_nxt);
 	cr_assert_eq(fx_out_at(n)->seg.payload_len, FX_MSS);
 	fx_ack_all(s);
-	cr_assert_not(s->in_recovery);
+	cr_assert_not((s->rec.state == XT_REC_RECOVERY));
 	fx_end();
 }
 
@@ -120,7 +120,7 @@ Test(recover, stale_dupacks_after_an_rto_do_not_retransmit)
 	dupacks(s, 3);
 	cr_assert_eq(xt_stack_stats(fx.st)->fast_retransmits, 0,
 		     "fast retransmit from duplicates of before the RTO");
-	cr_assert_not(s->in_recovery);
+	cr_assert_not((s->rec.state == XT_REC_RECOVERY));
 	/* Everything up to the old SND.MAX arrives, then new data beyond it. */
 	fx_ack_all(s);
 	cr_assert_eq(s->snd_una, top);

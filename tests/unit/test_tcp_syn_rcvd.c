@@ -219,6 +219,6 @@ Test(syn_rcvd, timestamps_negotiated_give_rtt_sample)
 	fx_send(&ack);
 	cr_assert_eq(s->state, XT_ESTABLISHED);
 	cr_assert(s->rtt_valid);
-	cr_assert_eq(s->srtt_ms, 30);
+	cr_assert_eq(s->srtt_us, 30000);
 	fx_end();
 }

@@ -128,7 +128,7 @@ Test(rto, rtt_sample_lowers_rto)
 	fx_advance(50);
 	fx_ack_all(s);
 	cr_assert(s->rtt_valid);
-	cr_assert_eq(s->srtt_ms, 50);
+	cr_assert_eq(s->srtt_us, 50000);
 	/* 50 + 4 * 25 = 150, raised to the 200 ms floor. */
 	cr_assert_eq(s->rto_ms, fx.cfg.rto_min_ms);
 	fx_write(s, 100);
@@ -150,11 +150,11 @@ Test(rto, rtt_sample_from_timestamps)
 	fx_write(s, 100);
 	fx_advance(80);
 	cr_assert(s->rtt_valid);	/* the handshake's sample: 0 ms */
-	cr_assert_eq(s->srtt_ms, 0);
+	cr_assert_eq(s->srtt_us, 0);
 	fx_ack_all(s);		/* echoes the data segment's TSval */
 	/* SRTT = 7/8 * 0 + 1/8 * 80, RTTVAR = 3/4 * 0 + 1/4 * 80. */
-	cr_assert_eq(s->srtt_ms, 10);
-	cr_assert_eq(s->rttvar_ms, 20);
+	cr_assert_eq(s->srtt_us, 10000);
+	cr_assert_eq(s->rttvar_us, 20000);
 	fx_end();
 }
 
@@ -167,7 +167,7 @@ Test(rto, no_sample_from_a_retransmission)
 	fx_advance(fx.cfg.rto_initial_ms);
 	fx_advance(10);
 	fx_ack_all(s);
-	cr_assert_not(s->rtt_valid, "sampled %u ms", s->srtt_ms);
+	cr_assert_not(s->rtt_valid, "sampled %u us", s->srtt_us);
 	cr_assert_eq(s->rto_ms, 2 * fx.cfg.rto_initial_ms,
 		     "backoff undone without a sample");
 	cr_assert_eq(s->retries, 0);

@@ -62,6 +62,7 @@ static void conn_free_buffers(struct xt_sock *s)
 	xt_ring_free(&s->sndbuf);
 	xt_ring_free(&s->rcvbuf);
 	xt_reasm_free(&s->reasm);
+	xt_sb_free(&s->sb);
 }
 
 /*
@@ -73,6 +74,7 @@ void xt_conn_shrink(struct xt_sock *s)
 {
 	xt_ring_free(&s->sndbuf);
 	xt_reasm_free(&s->reasm);
+	xt_sb_free(&s->sb);
 	if (!xt_ring_len(&s->rcvbuf) || s->app_gone)
 		xt_ring_free(&s->rcvbuf);
 }

@@ -13,6 +13,8 @@
 #include "xtcp/siphash.h"
 #include "xtcp/xtcp.h"
 
+struct xt_cc_ops;
+
 struct xt_stack_cfg {
 	uint32_t laddr;			/* network order */
 	uint8_t lmac[6];
@@ -31,6 +33,7 @@ struct xt_stack_cfg {
 	uint32_t keepalive_intvl_ms;
 	uint32_t keepalive_count;
 	uint32_t challenge_acks_per_s;	/* RFC 5961 §7 rate limit */
+	const struct xt_cc_ops *cc;	/* congestion control; NULL: CUBIC */
 	struct xt_siphash_key secret;	/* ISNs (RFC 6528), table hashing */
 	/*
 	 * Where each connection's RCV.NXT and window go for the XDP program
@@ -67,6 +70,8 @@ struct xt_stack_stats {
 	uint64_t active_opens, passive_opens;
 	uint64_t resets_sent, resets_received;
 	uint64_t retransmits, fast_retransmits, timeouts;
+	uint64_t rto_expiries, tlp_probes, tlp_recoveries;
+	uint64_t dsacks, undos, sack_renegings;
 	uint64_t challenge_acks, paws_drops, bad_acks;
 	uint64_t backlog_drops, conn_limit_drops;
 	uint64_t keepalive_drops, ooo_segments;

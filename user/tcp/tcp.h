@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include "tcp/cc.h"
 #include "tcp/reasm.h"
+#include "tcp/recovery.h"
 #include "tcp/ring.h"
 #include "tcp/stack.h"
 #include "tcp/wheel.h"
@@ -55,7 +56,8 @@ struct xt_ack_sample {
 	uint32_t acked;			/* bytes SND.UNA moved by */
 	uint32_t sacked;		/* bytes newly SACKed */
 	uint32_t delivered;		/* bytes newly acked or SACKed */
-	uint32_t prior_in_flight;	/* bytes in flight before the ACK */
+	uint32_t prior_in_flight;	/* FlightSize before it (RFC 5681 §2):
+					 * sent, not cumulatively acked */
 	uint32_t rtt_us;		/* an RTT sample; 0: none */
 	uint64_t now_us;
 };
@@ -116,11 +118,9 @@ struct xt_sock {
 	struct xt_timer timewait_timer;	/* also the SYN_RCVD/abort reaper */
 
 	/* RTT (RFC 6298) and retransmission state. */
-	uint32_t srtt_ms, rttvar_ms, rto_ms;
+	uint32_t srtt_us, rttvar_us;
+	uint32_t rto_ms;
 	bool rtt_valid;
-	bool rtt_timing;		/* a segment is being timed (Karn) */
-	uint32_t rtt_seq;
-	uint64_t rtt_start;
 	uint32_t retries;
 	uint32_t persist_backoff;
 	uint32_t keepalive_probes;
@@ -128,20 +128,16 @@ struct xt_sock {
 	uint64_t last_send;		/* data last sent, ms (RFC 5681 §4.1) */
 
 	/*
-	 * Congestion control (RFC 5681, RFC 6582 NewReno). recover is
-	 * SND.MAX when the last fast recovery or RTO began, and means
-	 * something only while recover_valid: a connection starts without
-	 * one (RFC 6582 §3.2 step 2 does not apply yet), and it lapses once
-	 * SND.UNA has passed it. in_recovery implies recover_valid.
+	 * Loss recovery (recovery.c) and congestion control (cc.h). The
+	 * algorithm owns cwnd and ssthresh; prior_* are what they were when
+	 * the current recovery episode began, for undo.
 	 */
+	struct xt_scoreboard sb;
+	struct xt_recovery rec;
 	uint32_t cwnd, ssthresh;
-	uint32_t prior_cwnd, prior_ssthresh;	/* before recovery, for undo */
+	uint32_t prior_cwnd, prior_ssthresh;
 	const struct xt_cc_ops *cc;
 	_Alignas(8) uint8_t cc_priv[XT_CC_PRIV_SIZE];	/* the algorithm's */
-	uint32_t dupacks;
-	uint32_t recover;
-	bool recover_valid;
-	bool in_recovery;
 
 	/* ACK policy. */
 	uint32_t unacked_segs;		/* full-sized segments not yet ACKed */
@@ -238,34 +234,44 @@ void xt_tcp_send_ack(struct xt_sock *s);
 void xt_tcp_send_syn(struct xt_sock *s);
 void xt_tcp_send_rst(struct xt_sock *s);
 void xt_tcp_send_probe(struct xt_sock *s);
-void xt_tcp_retransmit_head(struct xt_sock *s);
+/* One new segment if the peer's window allows, whatever cwnd says. */
+bool xt_tcp_send_new_one(struct xt_sock *s);
+/* Sends [seq, seq+len) again, with FIN if fin: a retransmission. */
+void xt_tcp_resend(struct xt_sock *s, uint32_t seq, uint32_t len, bool fin);
 void xt_tcp_send_reset_reply(struct xt_stack *st, const struct xt_seg *seg);
 void xt_tcp_schedule(struct xt_sock *s);	/* run tcp_output at batch end */
 uint32_t xt_tcp_rcv_window(const struct xt_sock *s);
-uint32_t xt_tcp_flight(const struct xt_sock *s);
+/* Sent and not yet acknowledged: SND.MAX - SND.UNA. */
+uint32_t xt_tcp_outstanding(const struct xt_sock *s);
 
 /* tcp_timer.c — retransmission, delayed ACK, persist, keepalive, 2MSL */
 void xt_tcp_timers_init(struct xt_sock *s);
 void xt_tcp_timers_cancel(struct xt_sock *s);
-void xt_tcp_arm_rtx(struct xt_sock *s);
+void xt_tcp_arm_rtx(struct xt_sock *s);	/* the handshake's */
 void xt_tcp_arm_delack(struct xt_sock *s);
 void xt_tcp_arm_keepalive(struct xt_sock *s);
 void xt_tcp_enter_timewait(struct xt_sock *s);
 void xt_tcp_arm_orphan(struct xt_sock *s);
 
-/* rtt.c — RFC 6298 */
+/* rtt.c — RFC 6298, in microseconds */
 void xt_rtt_init(struct xt_sock *s);
-void xt_rtt_sample(struct xt_sock *s, uint32_t rtt_ms);
+void xt_rtt_sample_us(struct xt_sock *s, uint32_t rtt_us);
 void xt_rtt_backoff(struct xt_sock *s);
 
-/* cc_newreno.c — RFC 5681 and RFC 6582 */
-void xt_cc_init(struct xt_sock *s);
-/* Returns true on a partial ACK: retransmit snd_una now. */
-bool xt_cc_on_ack(struct xt_sock *s, uint32_t acked);
-/* Returns true when the caller should retransmit snd_una now. */
-bool xt_cc_on_dupack(struct xt_sock *s);
-void xt_cc_on_timeout(struct xt_sock *s);
-void xt_cc_after_idle(struct xt_sock *s);
+/* recovery.c — the scoreboard, RFC 6675, RACK-TLP (RFC 8985) */
+void xt_rec_init(struct xt_sock *s);
+void xt_sb_free(struct xt_scoreboard *sb);
+uint32_t xt_rec_in_flight(const struct xt_sock *s);
+int xt_rec_on_send(struct xt_sock *s, uint32_t seq, uint32_t end, bool fin);
+bool xt_rec_next_lost(struct xt_sock *s, uint32_t *seq, uint32_t *len,
+		      bool *fin);
+void xt_rec_on_ack(struct xt_sock *s, const struct xt_seg *seg,
+		   struct xt_ack_sample *a);
+void xt_rec_rearm(struct xt_sock *s, bool restart, uint64_t reo_wait_us);
+/* The rtx timer fired: true when it was the RTO (tcp_timer.c backs off). */
+bool xt_rec_timeout(struct xt_sock *s);
+
+/* cc_newreno.c, cc_cubic.c — behind struct xt_cc_ops (cc.h) */
 
 /* api.c — application callbacks, run at the end of the batch */
 #define XT_EV_ESTABLISHED	(1u << 0)

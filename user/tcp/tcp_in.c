@@ -45,6 +45,14 @@ uint8_t xt_tcp_our_wscale(const struct xt_stack *st)
 	return xt_stack_wscale_for(st->cfg.rcvbuf);
 }
 
+/* Congestion control and loss recovery, once the MSS is known. */
+static void start_recovery(struct xt_sock *s)
+{
+	s->cc = s->st->cfg.cc ? s->st->cfg.cc : &xt_cc_cubic;
+	s->cc->init(s);
+	xt_rec_init(s);
+}
+
 /* Options from the peer's SYN or SYN-ACK (RFC 9293 §3.7.1, RFC 7323). */
 static void negotiate(struct xt_sock *s, const struct xt_seg *seg)
 {
@@ -77,7 +85,7 @@ static void negotiate(struct xt_sock *s, const struct xt_seg *seg)
 	s->max_snd_wnd = s->snd_wnd;
 	s->snd_wl1 = seg->seq;
 	s->snd_wl2 = seg->ack;
-	xt_cc_init(s);
+	start_recovery(s);
 }
 
 /* §3.10.7.1 CLOSED: a reset for anything but a reset. */
@@ -132,7 +140,7 @@ static struct xt_sock *rcv_cookie_ack(struct xt_stack *st,
 	s->snd_wnd = s->max_snd_wnd = (uint32_t)seg->wnd << s->snd_wscale;
 	s->snd_wl1 = seg->seq;
 	s->snd_wl2 = seg->ack;
-	xt_cc_init(s);
+	start_recovery(s);
 	st->stats.passive_opens++;
 	st->stats.cookie_accepts++;
 	return s;
@@ -193,8 +201,9 @@ static void syn_acked(struct xt_sock *s, const struct xt_seg *seg)
 	s->retries = 0;
 	xt_wheel_cancel(&s->st->wheel, &s->rtx_timer);
 	if (s->ts_ok && seg->opts.tsecr)
-		xt_rtt_sample(s, (uint32_t)(s->st->now + s->st->ts_offset -
-					    seg->opts.tsecr));
+		xt_rtt_sample_us(s, 1000 * (uint32_t)(s->st->now +
+						      s->st->ts_offset -
+						      seg->opts.tsecr));
 	/* RFC 6298 §5.7: the SYN was lost once; no sample to go by. */
 	if (resent && !s->rtt_valid && s->rto_ms < TCP_RTO_SYN_LOST_MS)
 		s->rto_ms = TCP_RTO_SYN_LOST_MS;
@@ -344,56 +353,59 @@ static bool fin_acked(const struct xt_sock *s)
 	return s->fin_sent && s->snd_una == s->snd_max;
 }
 
-/* New data acknowledged: free it, time it, grow cwnd (RFC 6298, 5681). */
-static void ack_new_data(struct xt_sock *s, const struct xt_seg *seg)
+/* New data acknowledged: free it, and no more backing off. */
+static void ack_advance(struct xt_sock *s, const struct xt_seg *seg,
+			struct xt_ack_sample *a)
 {
-	struct xt_stack *st = s->st;
-	uint32_t acked = seg->ack - s->snd_una;
 	uint32_t buffered = xt_ring_len(&s->sndbuf);
 
-	xt_ring_drop(&s->sndbuf, acked < buffered ? acked : buffered);
+	a->flags |= XT_ACK_ADVANCED;
+	a->acked = seg->ack - s->snd_una;
+	xt_ring_drop(&s->sndbuf, a->acked < buffered ? a->acked : buffered);
 	s->snd_una = seg->ack;
 	if (xt_seq_lt(s->snd_nxt, s->snd_una))
 		s->snd_nxt = s->snd_una;
 	s->retries = 0;
 	s->persist_backoff = 0;
-	if (s->ts_ok && seg->opts.tsecr)
-		xt_rtt_sample(s, (uint32_t)(st->now + st->ts_offset -
-					    seg->opts.tsecr));
-	else if (s->rtt_timing && xt_seq_ge(seg->ack, s->rtt_seq)) {
-		s->rtt_timing = false;
-		xt_rtt_sample(s, (uint32_t)(st->now - s->rtt_start));
-	}
-	if (xt_cc_on_ack(s, acked)) {	/* RFC 6582 §3.2 step 5 */
-		st->stats.fast_retransmits++;
-		xt_tcp_retransmit_head(s);
-	}
-	/* RFC 6298 §5.2 and §5.3. */
-	xt_wheel_cancel(&st->wheel, &s->rtx_timer);
-	if (xt_tcp_flight(s))
-		xt_tcp_arm_rtx(s);
 	if (s->app_writable_wanted && xt_ring_space(&s->sndbuf)) {
 		s->app_writable_wanted = false;
 		xt_app_event(s, XT_EV_WRITABLE);
 	}
-	xt_tcp_schedule(s);
 }
 
 /* A duplicate ACK (RFC 5681 §2): no data, no window change, data out. */
-static void ack_duplicate(struct xt_sock *s, const struct xt_seg *seg)
+static bool ack_is_duplicate(const struct xt_sock *s, const struct xt_seg *seg)
 {
-	bool dup = seg->ack == s->snd_una && !seg->payload_len &&
-		   !has(seg, XT_TCP_SYN | XT_TCP_FIN) &&
-		   ((uint32_t)seg->wnd << s->snd_wscale) == s->snd_wnd &&
-		   xt_tcp_flight(s);
+	return seg->ack == s->snd_una && !seg->payload_len &&
+	       !has(seg, XT_TCP_SYN | XT_TCP_FIN) &&
+	       ((uint32_t)seg->wnd << s->snd_wscale) == s->snd_wnd &&
+	       xt_tcp_outstanding(s);
+}
 
-	if (!dup)
-		return;
-	if (xt_cc_on_dupack(s)) {
-		s->st->stats.fast_retransmits++;
-		xt_tcp_retransmit_head(s);
-	}
-	xt_tcp_schedule(s);	/* an inflated cwnd may allow new data */
+/*
+ * The ACK once summarised (struct xt_ack_sample), then handed to loss
+ * recovery, which tells congestion control (DESIGN.md). Without another
+ * sample, the echoed timestamp gives the RTT (RFC 7323 §4).
+ */
+static void ack_process(struct xt_sock *s, const struct xt_seg *seg)
+{
+	struct xt_stack *st = s->st;
+	struct xt_ack_sample a = {
+		.now_us = st->now_us,
+		.prior_in_flight = xt_tcp_outstanding(s),
+	};
+
+	if (xt_seq_gt(seg->ack, s->snd_una))
+		ack_advance(s, seg, &a);
+	else if (ack_is_duplicate(s, seg))
+		a.flags |= XT_ACK_DUP;
+	xt_rec_on_ack(s, seg, &a);
+	if (!a.rtt_us && a.flags & XT_ACK_ADVANCED && s->ts_ok &&
+	    seg->opts.tsecr)
+		xt_rtt_sample_us(s, 1000 * (uint32_t)(st->now + st->ts_offset -
+						      seg->opts.tsecr));
+	if (a.flags & (XT_ACK_ADVANCED | XT_ACK_DUP | XT_ACK_SACKED))
+		xt_tcp_schedule(s);	/* room for more, or lost to resend */
 }
 
 /* §3.10.7.4 fifth, the window update (SND.WL1/SND.WL2 rule). */
@@ -441,10 +453,7 @@ static bool rcv_ack(struct xt_sock *s, const struct xt_seg *seg)
 		xt_tcp_schedule(s);
 		return false;
 	}
-	if (xt_seq_gt(seg->ack, s->snd_una))
-		ack_new_data(s, seg);
-	else
-		ack_duplicate(s, seg);
+	ack_process(s, seg);
 	update_window(s, seg);
 	return true;
 }

@@ -16,9 +16,9 @@ static uint32_t min3(uint32_t a, uint32_t b, uint32_t c)
 	return m < c ? m : c;
 }
 
-uint32_t xt_tcp_flight(const struct xt_sock *s)
+uint32_t xt_tcp_outstanding(const struct xt_sock *s)
 {
-	return s->snd_nxt - s->snd_una;
+	return s->snd_max - s->snd_una;
 }
 
 /*
@@ -203,22 +203,28 @@ void xt_tcp_send_reset_reply(struct xt_stack *st, const struct xt_seg *seg)
 	st->stats.resets_sent++;
 }
 
-/* Sends [seq, seq+len) from the send buffer, with FIN if asked. */
-static void send_data(struct xt_sock *s, uint32_t seq, uint32_t len, bool fin)
+/*
+ * Sends [seq, seq+len) from the send buffer, with FIN if asked. Loss
+ * recovery keeps a record of it first; without room for one, nothing
+ * leaves (returns false) and the data waits for the next output.
+ */
+static bool send_data(struct xt_sock *s, uint32_t seq, uint32_t len, bool fin)
 {
 	struct xt_stack *st = s->st;
 	uint32_t buffered = xt_ring_len(&s->sndbuf);
 	struct xt_seg_out o;
 	uint8_t flags = XT_TCP_ACK;
 
+	if (xt_rec_on_send(s, seq, seq + len + fin, fin))
+		return false;
 	if (fin)
 		flags |= XT_TCP_FIN;
 	/* PSH on the segment that empties what the application wrote. */
 	if (len && seq + len == s->snd_una + buffered)
 		flags |= XT_TCP_PSH;
-	if (!xt_tcp_flight(s) && s->last_send &&
+	if (!xt_tcp_outstanding(s) && s->last_send &&
 	    st->now - s->last_send > s->rto_ms)
-		xt_cc_after_idle(s);
+		s->cc->after_idle(s);
 	s->last_send = st->now;
 	out_header(s, &o, flags);
 	o.seq = seq;
@@ -229,17 +235,15 @@ static void send_data(struct xt_sock *s, uint32_t seq, uint32_t len, bool fin)
 		o.payload = st->scratch;
 	}
 	o.payload_len = len;
-	if (xt_seq_lt(seq, s->snd_max)) {
+	if (xt_seq_lt(seq, s->snd_max))
 		st->stats.retransmits++;
-		/* Karn: no RTT sample from a retransmitted segment. */
-		if (s->rtt_timing && xt_seq_lt(seq, s->rtt_seq))
-			s->rtt_timing = false;
-	} else if (!s->rtt_timing && !s->ts_ok) {
-		s->rtt_timing = true;
-		s->rtt_seq = seq + len + fin;
-		s->rtt_start = st->now;
-	}
 	out_emit(s, &o);
+	return true;
+}
+
+void xt_tcp_resend(struct xt_sock *s, uint32_t seq, uint32_t len, bool fin)
+{
+	send_data(s, seq, len, fin);
 }
 
 static bool state_sends_data(enum xt_tcp_state state)
@@ -257,32 +261,31 @@ static bool state_sends_data(enum xt_tcp_state state)
 }
 
 /*
- * One segment from SND.NXT if the windows, Nagle (RFC 1122 §4.2.3.4) and
- * sender-side silly-window avoidance (RFC 9293 §3.8.6.2.1) allow it.
+ * The next new segment from SND.NXT, as much as 'room' allows, if Nagle
+ * (RFC 1122 §4.2.3.4) and sender-side silly-window avoidance (RFC 9293
+ * §3.8.6.2.1) allow it.
  */
-static bool send_one(struct xt_sock *s)
+static bool send_new(struct xt_sock *s, uint32_t room)
 {
 	uint32_t buffered = xt_ring_len(&s->sndbuf);
 	uint32_t off = s->snd_nxt - s->snd_una;
 	uint32_t avail = buffered > off ? buffered - off : 0;
-	uint32_t flight = xt_tcp_flight(s);
-	/* RFC 3042: a segment more per dupack below the threshold. */
-	uint32_t cwnd = s->cwnd + (s->in_recovery ? 0 : s->dupacks * s->mss);
-	uint32_t wnd = s->snd_wnd < cwnd ? s->snd_wnd : cwnd;
-	uint32_t usable = wnd > flight ? wnd - flight : 0;
-	uint32_t len = min3(avail, usable, s->mss);
-	bool fin = s->fin_queued && len == avail && off + len == buffered;
+	uint32_t wnd_room = s->snd_wnd > off ? s->snd_wnd - off : 0;
+	uint32_t len = min3(avail, wnd_room < room ? wnd_room : room, s->mss);
+	bool fin = s->fin_queued && len == avail && off + len == buffered &&
+		   !s->fin_sent;
 
 	if (!len && !fin)
 		return false;
 	if (len < s->mss && !fin) {
 		bool all = len == avail;
-		bool nagle_ok = all && (!flight || s->nodelay);
+		bool nagle_ok = all && (!xt_tcp_outstanding(s) || s->nodelay);
 
 		if (!nagle_ok && len < s->max_snd_wnd / 2 && !s->sws_override)
 			return false;
 	}
-	send_data(s, s->snd_nxt, len, fin);
+	if (!send_data(s, s->snd_nxt, len, fin))
+		return false;
 	s->snd_nxt += len + fin;
 	if (fin)
 		s->fin_sent = true;
@@ -291,17 +294,28 @@ static bool send_one(struct xt_sock *s)
 	return true;
 }
 
-/* Fast retransmit: the first unacknowledged segment, alone (RFC 5681). */
-void xt_tcp_retransmit_head(struct xt_sock *s)
+/* Room under cwnd: RFC 6675's pipe against the congestion window. */
+static uint32_t cwnd_room(const struct xt_sock *s)
 {
-	uint32_t buffered = xt_ring_len(&s->sndbuf);
-	uint32_t len = buffered < s->mss ? buffered : s->mss;
-	bool fin = s->fin_sent && len == buffered;
+	uint32_t pipe = xt_rec_in_flight(s);
 
-	if (!len && !fin)
-		return;
-	send_data(s, s->snd_una, len, fin);
-	xt_tcp_arm_rtx(s);
+	return s->cwnd > pipe ? s->cwnd - pipe : 0;
+}
+
+bool xt_tcp_send_new_one(struct xt_sock *s)
+{
+	return state_sends_data(s->state) && send_new(s, s->mss);
+}
+
+/* RFC 6675 §5 (C): NextSeg's lost segments first, while pipe < cwnd. */
+static void send_lost(struct xt_sock *s)
+{
+	uint32_t seq, len;
+	bool fin;
+
+	while (cwnd_room(s) && xt_rec_next_lost(s, &seq, &len, &fin))
+		if (!send_data(s, seq, len, fin))
+			return;
 }
 
 /*
@@ -313,7 +327,7 @@ static void arm_persist(struct xt_sock *s)
 	struct xt_stack *st = s->st;
 	uint64_t delay;
 
-	if (!xt_ring_len(&s->sndbuf) || xt_tcp_flight(s) ||
+	if (!xt_ring_len(&s->sndbuf) || xt_tcp_outstanding(s) ||
 	    xt_timer_armed(&s->persist_timer))
 		return;
 	delay = (uint64_t)s->rto_ms << s->persist_backoff;
@@ -324,15 +338,17 @@ static void arm_persist(struct xt_sock *s)
 
 void xt_tcp_output(struct xt_sock *s)
 {
-	if (state_sends_data(s->state))
-		while (send_one(s))
+	if (state_sends_data(s->state)) {
+		send_lost(s);
+		while (send_new(s, cwnd_room(s)))
 			;
+	}
 	if (s->ack_now)
 		xt_tcp_send_ack(s);
-	if (xt_tcp_flight(s))
-		xt_tcp_arm_rtx(s);
-	else
+	if (!xt_tcp_outstanding(s))
 		arm_persist(s);
+	else if (!xt_timer_armed(&s->rtx_timer))
+		xt_rec_rearm(s, false, 0);
 }
 
 void xt_tcp_schedule(struct xt_sock *s)

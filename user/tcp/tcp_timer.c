@@ -20,7 +20,12 @@ static void rtx_syn(struct xt_sock *s)
 	xt_tcp_arm_rtx(s);
 }
 
-/* RFC 6298 §5.4-5.7: back off, resend from SND.UNA, or give up. */
+/*
+ * The rtx timer: RACK's reordering timer and TLP's probe are recovery's
+ * (recovery.c); the RTO is RFC 6298 §5.4-5.7: give up after too many,
+ * else recovery marks what is lost, the timer backs off, and output
+ * resends.
+ */
 static void rtx_fire(struct xt_timer *t, uint64_t now)
 {
 	struct xt_sock *s = container_of(t, struct xt_sock, rtx_timer);
@@ -30,19 +35,20 @@ static void rtx_fire(struct xt_timer *t, uint64_t now)
 		rtx_syn(s);
 		return;
 	}
-	if (!xt_tcp_flight(s))
+	if (!xt_tcp_outstanding(s))
 		return;
-	if (s->retries >= s->st->cfg.max_retries) {
+	if (s->rec.rtx_kind == XT_RTX_RTO &&
+	    s->retries >= s->st->cfg.max_retries) {
 		s->st->stats.timeouts++;
 		xt_tcp_send_rst(s);
 		xt_tcp_done(s, XT_CLOSE_TIMEOUT);
 		return;
 	}
+	if (!xt_rec_timeout(s))
+		return;
 	s->retries++;
-	xt_cc_on_timeout(s);
+	s->st->stats.rto_expiries++;
 	xt_rtt_backoff(s);
-	s->rtt_timing = false;
-	s->snd_nxt = s->snd_una;	/* go back: resend from the left edge */
 	xt_tcp_output(s);
 }
 
@@ -87,7 +93,7 @@ static void keepalive_fire(struct xt_timer *t, uint64_t now)
 	const struct xt_stack_cfg *c = &s->st->cfg;
 	uint64_t idle_until = s->last_rcv + c->keepalive_idle_ms;
 
-	if (xt_ring_len(&s->sndbuf) || xt_tcp_flight(s)) {
+	if (xt_ring_len(&s->sndbuf) || xt_tcp_outstanding(s)) {
 		xt_wheel_arm(&s->st->wheel, t, now + c->keepalive_idle_ms);
 		return;
 	}
@@ -135,7 +141,7 @@ void xt_tcp_timers_cancel(struct xt_sock *s)
 	xt_wheel_cancel(w, &s->timewait_timer);
 }
 
-/* RFC 6298 §5.1: start the timer if it is not running. */
+/* RFC 6298 §5.1 for the SYN and SYN-ACK: start it if it is not running. */
 void xt_tcp_arm_rtx(struct xt_sock *s)
 {
 	if (!xt_timer_armed(&s->rtx_timer))

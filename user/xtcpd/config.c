@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "app/service.h"
+#include "tcp/cc.h"
 #include "xtcpd/config.h"
 
 enum {
@@ -14,7 +15,7 @@ enum {
 	OPT_KEEPALIVE, OPT_MSL, OPT_MAX_CONNS, OPT_CONNECT, OPT_LOCAL_PORTS,
 	OPT_RTO_MIN, OPT_RETRIES, OPT_SNDBUF, OPT_RCVBUF,
 	OPT_SYNCOOKIES, OPT_COOKIE_PERIOD, OPT_COOKIE_RATE, OPT_COOKIE_HALF_OPEN,
-	OPT_DROP_BAD_COOKIES,
+	OPT_DROP_BAD_COOKIES, OPT_CC,
 };
 
 #define DEFAULT_COOKIE_PERIOD_S	60
@@ -46,6 +47,7 @@ static const struct option long_opts[] = {
 	{ "retries",	required_argument, NULL, OPT_RETRIES },
 	{ "sndbuf",	required_argument, NULL, OPT_SNDBUF },
 	{ "rcvbuf",	required_argument, NULL, OPT_RCVBUF },
+	{ "cc",		required_argument, NULL, OPT_CC },
 	{ "syncookies",	required_argument, NULL, OPT_SYNCOOKIES },
 	{ "cookie-period", required_argument, NULL, OPT_COOKIE_PERIOD },
 	{ "cookie-rate", required_argument, NULL, OPT_COOKIE_RATE },
@@ -63,6 +65,7 @@ void xt_config_usage(FILE *out)
 "             [--connect A.B.C.D:PORT:SERVICE ...] [--local-ports LO-HI]\n"
 "             [--keepalive IDLE,INTVL,COUNT] [--msl SECONDS] [--max-conns N]\n"
 "             [--rto-min MS] [--retries N] [--sndbuf BYTES] [--rcvbuf BYTES]\n"
+"             [--cc cubic|newreno]\n"
 "             [--syncookies always|auto|never] [--cookie-period SECONDS]\n"
 "             [--cookie-rate SYNS_PER_S] [--cookie-half-open N]\n"
 "             [--drop-bad-cookies]\n"
@@ -85,6 +88,8 @@ void xt_config_usage(FILE *out)
 "  --retries N           retransmissions before a connection is given up\n"
 "                        and reset (default 15)\n"
 "  --sndbuf, --rcvbuf B  per-connection buffers in bytes (default 262144)\n"
+"  --cc ALGORITHM        congestion control: cubic (RFC 9438, the default)\n"
+"                        or newreno (RFC 5681, RFC 6582)\n"
 "  --syncookies MODE     always: XDP answers every SYN with a cookie;\n"
 "                        never: xtcpd keeps SYN-RECEIVED state; auto (the\n"
 "                        default): xtcpd until the SYN rate or the\n"
@@ -278,6 +283,11 @@ static int parse_one(struct xt_config *cfg, int opt, const char *arg,
 			return bad("--max-conns: '%s' is not in 1-%u", arg,
 				   MAX_MAX_CONNS);
 		cfg->max_conns = (uint32_t)n;
+		return 0;
+	case OPT_CC:
+		cfg->cc = xt_cc_find(arg);
+		if (!cfg->cc)
+			return bad("--cc: '%s' is not cubic or newreno", arg);
 		return 0;
 	case OPT_RTO_MIN:
 		n = parse_num(arg, 1, 60000);

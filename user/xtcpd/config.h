@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include "xtcp/maps.h"
 
+struct xt_cc_ops;
+
 enum xt_xdp_mode { XT_XDP_MODE_AUTO, XT_XDP_MODE_NATIVE, XT_XDP_MODE_SKB };
 
 /* --syncookies: who answers SYNs (DESIGN.md, SYN cookies). */
@@ -48,6 +50,7 @@ struct xt_config {
 	uint32_t rto_min_ms;		/* 0: the engine's default */
 	uint32_t retries;		/* 0: the engine's default */
 	uint32_t sndbuf, rcvbuf;	/* 0: the engine's default */
+	const struct xt_cc_ops *cc;	/* --cc; NULL: the engine's (CUBIC) */
 	enum xt_cookie_mode cookie_mode;
 	uint32_t cookie_period_s;	/* secret rotation */
 	uint32_t cookie_rate;		/* auto: SYNs per second that turn them on */

@@ -219,6 +219,7 @@ static void stack_cfg_from(struct xt_worker *w, struct xt_stack_cfg *c)
 	c->msl_ms = cfg->msl_s * 1000;
 	if (cfg->rto_min_ms)
 		c->rto_min_ms = cfg->rto_min_ms;
+	c->cc = cfg->cc;
 	if (cfg->retries)
 		c->max_retries = cfg->retries;
 	if (cfg->sndbuf)
