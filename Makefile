@@ -39,6 +39,7 @@ USER_HDRS := $(wildcard user/*/*.h) $(wildcard include/xtcp/*.h)
 
 XTCPD     := $(BUILD)/xtcpd
 KHTTPD    := $(BUILD)/kernel_httpd
+KECHO     := $(BUILD)/kernel_echo
 XTCPCTL   := $(BUILD)/xtcpctl
 CTL_SRCS  := $(wildcard user/ctl/*.c)
 IMPAIR    := $(BUILD)/impair
@@ -58,7 +59,7 @@ FUZZ_SECONDS ?= 60
 .PHONY: all deps check test-unit test-bpf test-integration fuzz fuzz-smoke \
 	demo bench clean help
 
-all: $(BPF_OBJS) $(SKEL) $(XTCPD) $(XTCPCTL) $(KHTTPD) $(IMPAIR) $(UNIT_BIN) $(BPFT_BIN)
+all: $(BPF_OBJS) $(SKEL) $(XTCPD) $(XTCPCTL) $(KHTTPD) $(KECHO) $(IMPAIR) $(UNIT_BIN) $(BPFT_BIN)
 
 help:
 	@echo "make [all]          build everything into $(BUILD)/"
@@ -69,7 +70,8 @@ help:
 	@echo "make test-integration  veth testbed: xtcpd against Linux (root)"
 	@echo "make fuzz           libFuzzer on the frame parser (FUZZ_SECONDS=$(FUZZ_SECONDS))"
 	@echo "make demo           testbed + xtcpd + Linux clients, explained"
-	@echo "make bench          handshake rate and SYN-flood survival vs the kernel"
+	@echo "make bench          handshake rate, SYN-flood survival and goodput on an"
+	@echo "                    impaired link, each against the kernel"
 
 deps:
 	$(Q)tools/deps.sh
@@ -98,6 +100,10 @@ $(XTCPD): $(BUILD)/user/xtcpd/main.o $(LIB)
 $(XTCPCTL): $(patsubst %.c,$(BUILD)/%.o,$(CTL_SRCS)) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(PKG_LIBS) -o $@
+
+$(KECHO): tools/kernel_echo.c
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@
 
 $(KHTTPD): tools/kernel_httpd.c
 	$(call msg,CC,$@)
@@ -164,6 +170,7 @@ demo: deps
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tools/bench.sh
+	$(Q)tools/bench_datapath.sh
 
 clean:
 	$(Q)rm -rf $(BUILD)

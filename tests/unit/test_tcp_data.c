@@ -227,6 +227,33 @@ Test(window, zero_window_probe_is_answered)
 	fx_end();
 }
 
+/*
+ * §3.10.7.4's "special allowance" for ACKs with RCV.WND zero: a pure ACK
+ * from beyond the closed window (one of the peer's segments was lost, so
+ * its SND.NXT is ahead) still acknowledges our data; the segment itself
+ * is answered with an ACK, as any unacceptable one.
+ */
+Test(window, pure_ack_beyond_a_closed_window_still_acknowledges)
+{
+	struct xt_sock *s = fx_filled(2000);
+	struct xt_seg_out ack;
+	size_t n;
+
+	xt_sock_set_nodelay(s, 1);
+	fx_write(s, 1000);
+	cr_assert_eq(xt_tcp_outstanding(s), 1000);
+	n = fx_nout();
+	ack = fx_seg(s);
+	ack.seq = s->rcv_nxt + 500;	/* 500 of the peer's bytes were lost */
+	ack.ack = s->snd_max;
+	fx_send(&ack);
+	cr_assert_eq(s->snd_una, s->snd_max, "the ACK was ignored");
+	cr_assert_eq(fx_nout(), n + 1);
+	fx_expect(fx_last(), XT_TCP_ACK, s->snd_nxt, pseq(2000));
+	cr_assert_eq(xt_sock_readable(s), 2000, "data accepted from beyond");
+	fx_end();
+}
+
 Test(window, peer_window_is_scaled)
 {
 	struct xt_sock *s;

@@ -64,6 +64,8 @@ static const struct {
 	DFIELD(challenge_acks), DFIELD(paws_drops), DFIELD(bad_acks),
 	DFIELD(backlog_drops), DFIELD(conn_limit_drops),
 	DFIELD(keepalive_drops), DFIELD(ooo_segments),
+	DFIELD(rto_expiries), DFIELD(tlp_probes), DFIELD(tlp_recoveries),
+	DFIELD(dsacks), DFIELD(undos), DFIELD(sack_renegings),
 };
 
 _Static_assert(sizeof(dstats_fields) / sizeof(dstats_fields[0]) ==

@@ -425,6 +425,13 @@ static void update_window(struct xt_sock *s, const struct xt_seg *seg)
 	}
 }
 
+/* RFC 5961 §5.2: neither too old nor from the future. */
+static bool ack_in_range(const struct xt_sock *s, const struct xt_seg *seg)
+{
+	return !xt_seq_gt(seg->ack, s->snd_max) &&
+	       !xt_seq_lt(seg->ack, s->snd_una - s->max_snd_wnd);
+}
+
 /*
  * §3.10.7.4 fifth, the ACK field. Returns false when the segment is to be
  * dropped (after any reply was queued).
@@ -445,9 +452,7 @@ static bool rcv_ack(struct xt_sock *s, const struct xt_seg *seg)
 		establish(s);
 		return true;
 	}
-	/* RFC 5961 §5.2: too old or from the future: ACK back and drop. */
-	if (xt_seq_gt(seg->ack, s->snd_max) ||
-	    xt_seq_lt(seg->ack, s->snd_una - s->max_snd_wnd)) {
+	if (!ack_in_range(s, seg)) {
 		s->st->stats.bad_acks++;
 		s->ack_now = true;
 		xt_tcp_schedule(s);
@@ -612,6 +617,26 @@ static bool rcv_syn_again(struct xt_sock *s, const struct xt_seg *seg)
 	return true;
 }
 
+/*
+ * §3.10.7.4 first: "If the RCV.WND is zero, no segments will be
+ * acceptable, but special allowance should be made to accept valid
+ * ACKs". The same holds for a window too small for where the peer's
+ * SND.NXT has got to (a segment of its was lost): a pure ACK from beyond
+ * RCV.NXT + RCV.WND still tells what it acknowledges. Without this, a
+ * receiver whose application stopped reading ignores the ACKs its own
+ * sending waits for, until an RTO. Not PAWS-old, not a SYN or RST, no
+ * payload, an ACK in RFC 5961's range; its window is not taken (SND.WL1
+ * would move past segments still to come).
+ */
+static bool ack_beyond_window(const struct xt_sock *s, const struct xt_seg *seg)
+{
+	return has(seg, XT_TCP_ACK) && !has(seg, XT_TCP_SYN | XT_TCP_RST) &&
+	       !seg->payload_len && !has(seg, XT_TCP_FIN) &&
+	       xt_seq_gt(seg->seq, s->rcv_nxt) && s->state != XT_SYN_RCVD &&
+	       !(s->ts_ok && (seg->opts.present & XT_OPT_TS) &&
+		 xt_seq_lt(seg->opts.tsval, s->ts_recent));
+}
+
 /* §3.10.7.4: SYN-RECEIVED and every synchronized state. */
 static void rcv_synchronized(struct xt_sock *s, const struct xt_seg *seg)
 {
@@ -623,6 +648,8 @@ static void rcv_synchronized(struct xt_sock *s, const struct xt_seg *seg)
 			return;
 		if (s->state == XT_TIME_WAIT && has(seg, XT_TCP_FIN))
 			xt_tcp_enter_timewait(s);	/* restart 2 MSL */
+		if (ack_beyond_window(s, seg) && ack_in_range(s, seg))
+			ack_process(s, seg);
 		s->ack_now = true;
 		xt_tcp_schedule(s);
 		return;

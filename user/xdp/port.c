@@ -304,6 +304,13 @@ void xt_port_tx_flush(struct xt_port *port)
 	tx_kick(port);
 }
 
+bool xt_port_tx_waiting(struct xt_port *port)
+{
+	/* pending_cap is the TX ring's size. */
+	return xsk_prod_nb_free(&port->tx, port->pending_cap) <
+	       port->pending_cap;
+}
+
 void xt_port_get_stats(const struct xt_port *port, struct xt_port_stats *st)
 {
 	*st = port->stats;

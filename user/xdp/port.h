@@ -13,6 +13,7 @@
 #ifndef XTCP_PORT_H
 #define XTCP_PORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -60,6 +61,12 @@ void xt_port_tx_abort(struct xt_port *port, uint64_t addr);
  * Submitted frames wait for this call: none leaves earlier.
  */
 void xt_port_tx_flush(struct xt_port *port);
+/*
+ * Whether descriptors still wait on the TX ring for the kernel to take
+ * them. In copy mode the kernel sends a bounded batch per wakeup (32 on
+ * this kernel), so the caller must flush again, not sleep, while true.
+ */
+bool xt_port_tx_waiting(struct xt_port *port);
 uint32_t xt_port_frame_size(const struct xt_port *port);
 
 struct xt_port_stats {

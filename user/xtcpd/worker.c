@@ -110,6 +110,9 @@ static void worker_publish(struct xt_worker *w, uint64_t now)
 		.conn_limit_drops = ss->conn_limit_drops,
 		.keepalive_drops = ss->keepalive_drops,
 		.ooo_segments = ss->ooo_segments,
+		.rto_expiries = ss->rto_expiries, .tlp_probes = ss->tlp_probes,
+		.tlp_recoveries = ss->tlp_recoveries, .dsacks = ss->dsacks,
+		.undos = ss->undos, .sack_renegings = ss->sack_renegings,
 	};
 
 	for (int i = 0; i < XT_TCP_NSTATES; i++)
@@ -163,7 +166,8 @@ static void *worker_main(void *arg)
 	struct pollfd pfd = { .fd = xt_port_fd(w->port), .events = POLLIN };
 
 	while (!atomic_load(w->stop)) {
-		uint64_t delay = xt_stack_next_delay(w->stack, PUBLISH_MS);
+		uint64_t delay = xt_port_tx_waiting(w->port) ? 0 :
+				 xt_stack_next_delay(w->stack, PUBLISH_MS);
 		int ret = poll(&pfd, 1, (int)delay);
 		uint64_t now = xt_now_ms();
 
