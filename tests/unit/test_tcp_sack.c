@@ -348,6 +348,42 @@ Test(dsack, spurious_recovery_is_undone)
 	fx_end();
 }
 
+/* A D-SACK of a segment never resent: the network duplicated it. */
+Test(dsack, a_duplicate_of_an_original_is_no_evidence)
+{
+	uint32_t base;
+	struct xt_sock *s = segs_out(10, &base);
+	const uint32_t blk[][2] = { { 1 * SEG, 4 * SEG } };
+	const uint32_t dsack[][2] = { { 2 * SEG, 3 * SEG } };
+
+	fx_advance(RTT_MS);		/* the first ACK comes an RTT later */
+	sack_ack(s, base, 0, blk, 1);
+	cr_assert_eq(s->rec.state, XT_REC_RECOVERY);
+	sack_ack(s, base, 4 * SEG, dsack, 1);
+	cr_assert_eq(xt_stack_stats(fx.st)->dsacks, 1);
+	cr_assert_eq(xt_stack_stats(fx.st)->undos, 0, "undone on a duplicate");
+	fx_end();
+}
+
+/* Reordering seen: only RACK's clock marks losses, not three SACKs. */
+Test(rack, no_dupthresh_once_reordering_was_seen)
+{
+	uint32_t base;
+	struct xt_sock *s = segs_out(10, &base);
+	const uint32_t blk1[][2] = { { 2 * SEG, 3 * SEG } };
+	const uint32_t blk2[][2] = { { 4 * SEG, 7 * SEG } };
+	size_t n = fx_nout();
+
+	fx_advance(RTT_MS);
+	sack_ack(s, base, 0, blk1, 1);		/* 2 before 0 and 1 */
+	sack_ack(s, base, 3 * SEG, NULL, 0);	/* 0 and 1: reordered */
+	cr_assert(s->rec.rack.reordering_seen);
+	sack_ack(s, base, 3 * SEG, blk2, 1);	/* three SACKed above 3 */
+	cr_assert_eq(s->sb.lost, 0, "DupThresh marked a reordered one lost");
+	cr_assert_eq(sent_at(n, base + 3 * SEG), 0);
+	fx_end();
+}
+
 Test(dsack, a_real_loss_is_not_undone)
 {
 	uint32_t base;

@@ -225,14 +225,20 @@ static void rack_update(struct xt_sock *s, const struct xt_txseg *t,
 	}
 }
 
-/* §6.2 step 3: delivered below the highest delivered, never resent. */
+/*
+ * §6.2 step 3: delivered below what was delivered before this ACK, and
+ * never resent. Against the fack of before the ACK (as Linux's
+ * prior_fack): one ACK that acknowledges a segment and SACKs later ones
+ * says the later ones came after it, not before.
+ */
 static void rack_detect_reordering(struct xt_sock *s, const struct xt_txseg *t)
 {
 	struct xt_rack *r = &s->rec.rack;
 
 	if (xt_seq_gt(t->end, r->fack))
 		r->fack = t->end;
-	else if (!(t->flags & XT_TXSEG_EVER_RETRANS))
+	if (xt_seq_lt(t->end, r->prior_fack) &&
+	    !(t->flags & XT_TXSEG_EVER_RETRANS))
 		r->reordering_seen = true;
 }
 
@@ -315,15 +321,17 @@ static uint64_t rack_detect(struct xt_sock *s)
 
 /*
  * RFC 6675 IsLost: a record with DupThresh SACKed records (or as many
- * bytes) above it is lost. The boundary is found from the top; records
- * below the hint were judged before.
+ * bytes) above it is lost, until reordering was seen, as Linux's RACK
+ * does. The boundary is found from the top; records below the hint were
+ * judged before.
  */
 static void dupthresh_detect(struct xt_sock *s)
 {
 	struct xt_scoreboard *sb = &s->sb;
 	uint32_t count = 0, bytes = 0, boundary = s->snd_una;
 
-	if (!sb->sacked)
+	/* Reordering seen: RACK's time-based rule alone (RFC 8985 §6). */
+	if (!sb->sacked || s->rec.rack.reordering_seen)
 		return;
 	for (uint32_t i = sb->n; i-- > 0;) {
 		const struct xt_txseg *t = sb_at(sb, i);
@@ -366,7 +374,27 @@ static bool is_dsack(const struct xt_seg *seg, uint32_t snd_una)
 	       xt_seq_le(b[0].end, b[1].end);
 }
 
-/* A D-SACKed retransmission was not needed (undo, RFC 2883 §4.2). */
+/* Whether [start, end) was resent: a record, or one the ACK passed. */
+static bool was_resent(const struct xt_sock *s, uint32_t start, uint32_t end)
+{
+	const struct xt_scoreboard *sb = &s->sb;
+	uint32_t i = sb_find(sb, start);
+
+	if (i < sb->n && xt_seq_le(sb_at(sb, i)->seq, start) &&
+	    xt_seq_le(end, sb_at(sb, i)->end))
+		return sb_at(sb, i)->flags & XT_TXSEG_EVER_RETRANS;
+	for (unsigned k = 0; k < XT_REC_ACKED_RTX; k++)
+		if (xt_seq_le(s->rec.acked_rtx[k][0], start) &&
+		    xt_seq_le(end, s->rec.acked_rtx[k][1]) &&
+		    s->rec.acked_rtx[k][0] != s->rec.acked_rtx[k][1])
+			return true;
+	return false;
+}
+
+/*
+ * A D-SACKed retransmission was not needed (undo, RFC 2883 §4.2); a
+ * D-SACK of anything else (the network duplicated it) says nothing.
+ */
 static void rec_dsack(struct xt_sock *s, const struct xt_sack_block *b,
 		      struct xt_ack_sample *a)
 {
@@ -375,7 +403,8 @@ static void rec_dsack(struct xt_sock *s, const struct xt_sack_block *b,
 	a->flags |= XT_ACK_DSACK;
 	s->st->stats.dsacks++;
 	if (rec->undo_valid && rec->undo_retrans &&
-	    xt_seq_ge(b->start, rec->undo_marker))
+	    xt_seq_ge(b->start, rec->undo_marker) &&
+	    was_resent(s, b->start, b->end))
 		rec->undo_retrans--;
 }
 
@@ -428,6 +457,15 @@ static void rec_sack(struct xt_sock *s, const struct xt_seg *seg,
 		a->flags |= XT_ACK_SACKED;
 }
 
+static void remember_acked_rtx(struct xt_recovery *rec,
+			       const struct xt_txseg *t)
+{
+	unsigned k = rec->acked_rtx_next++ % XT_REC_ACKED_RTX;
+
+	rec->acked_rtx[k][0] = t->seq;
+	rec->acked_rtx[k][1] = t->end;
+}
+
 /*
  * SND.UNA moved: the records it passed go, the newest never resent gives
  * the RTT sample (Karn), and RACK learns of each.
@@ -448,10 +486,12 @@ static void rec_cumulative(struct xt_sock *s, const struct xt_seg *seg,
 			rack_update(s, t, seg);
 			rack_detect_reordering(s, t);
 		}
-		if (t->flags & XT_TXSEG_EVER_RETRANS)
+		if (t->flags & XT_TXSEG_EVER_RETRANS) {
 			a->flags |= XT_ACK_RETRANS;
-		else if (t->xmit_us > newest)
+			remember_acked_rtx(&s->rec, t);
+		} else if (t->xmit_us > newest) {
 			newest = t->xmit_us;
+		}
 		sb_set(sb, t, 0, XT_TXSEG_SACKED | XT_TXSEG_LOST |
 				 XT_TXSEG_RETRANS);
 		sb->head = (sb->head + 1) & (sb->cap - 1);
@@ -647,6 +687,7 @@ void xt_rec_on_ack(struct xt_sock *s, const struct xt_seg *seg,
 {
 	uint64_t wait;
 
+	s->rec.rack.prior_fack = s->rec.rack.fack;
 	rec_sack(s, seg, a);
 	if (a->flags & XT_ACK_ADVANCED)
 		rec_cumulative(s, seg, a);
@@ -800,5 +841,6 @@ void xt_rec_init(struct xt_sock *s)
 {
 	memset(&s->rec, 0, sizeof(s->rec));
 	s->rec.rack.reo_wnd_mult = 1;
+	s->rec.rack.fack = s->snd_una;
 	s->sb.high_sacked = s->sb.lost_hint = s->sb.rexmit_hint = s->snd_una;
 }

@@ -30,6 +30,8 @@ struct xt_txseg {
 #define XT_TXSEG_EVER_RETRANS	(1u << 3)	/* Karn: no RTT sample from it */
 #define XT_TXSEG_FIN		(1u << 4)
 
+#define XT_REC_ACKED_RTX	8	/* resent records remembered past SND.UNA */
+
 /* What a connection's recovery is doing (Linux's tcp_ca_state). */
 enum xt_rec_state {
 	XT_REC_OPEN,			/* no loss being repaired */
@@ -53,6 +55,7 @@ struct xt_rack {
 	uint32_t end_seq;		/* RACK.end_seq */
 	uint32_t rtt_us;		/* RACK.rtt */
 	uint32_t fack;			/* RACK.fack: highest delivered end */
+	uint32_t prior_fack;		/* fack before the ACK being processed */
 	uint32_t min_rtt_us;		/* RACK.min_RTT; 0: none yet */
 	uint32_t dsack_round;		/* RACK.dsack_round; valid if dsack_seen */
 	uint8_t reo_wnd_mult;		/* RACK.reo_wnd_mult */
@@ -82,6 +85,13 @@ struct xt_recovery {
 	uint32_t undo_marker;		/* SND.UNA when the episode began */
 	uint32_t undo_retrans;		/* its retransmissions not D-SACKed */
 	bool undo_valid;
+	/*
+	 * The last resent records the cumulative ACK passed, so that a
+	 * D-SACK below SND.UNA counts for undo only when it names one of
+	 * them: a network's duplicate of an original is no evidence.
+	 */
+	uint8_t acked_rtx_next;
+	uint32_t acked_rtx[XT_REC_ACKED_RTX][2];
 	enum xt_rtx_kind rtx_kind;
 	struct xt_rack rack;
 };
