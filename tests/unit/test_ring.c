@@ -20,7 +20,8 @@ static void ring_pat_fill(uint8_t *buf, uint32_t pos, uint32_t n)
 static void ring_setup(struct xt_ring *r, uint32_t cap)
 {
 	cr_assert_eq(xt_ring_init(r, cap), 0);
-	cr_assert_eq(r->cap, cap);
+	cr_assert_eq(r->limit, cap);
+	cr_assert_eq(r->cap, 0, "memory before any byte");
 	cr_assert_eq(xt_ring_len(r), 0);
 	cr_assert_eq(xt_ring_space(r), cap);
 }
@@ -135,11 +136,61 @@ Test(ring, wrap_around_at_capacity_seven)
 		rpos += ring_get(&r, rpos, 1 + i % 4);
 		cr_assert_eq(xt_ring_len(&r), wpos - rpos);
 		cr_assert_leq(xt_ring_len(&r), 7);
-		cr_assert_lt(r.head, r.cap);
+		cr_assert(r.cap ? r.head < r.cap : r.head == 0, "head %u of %u",
+			  r.head, r.cap);
 	}
 	rpos += ring_get(&r, rpos, 7);
 	cr_assert_eq(rpos, wpos);
 	cr_assert_gt(wpos, 7 * 50, "went round many times");
+	xt_ring_free(&r);
+}
+
+/* ring_put/ring_get in steps of at most 256 bytes. */
+static uint32_t ring_put_many(struct xt_ring *r, uint32_t pos, uint32_t n)
+{
+	uint32_t done = 0;
+
+	while (done < n) {
+		uint32_t step = n - done < 256 ? n - done : 256;
+		uint32_t put = ring_put(r, pos + done, step);
+
+		done += put;
+		if (put < step)
+			break;
+	}
+	return done;
+}
+
+static uint32_t ring_get_many(struct xt_ring *r, uint32_t pos, uint32_t n)
+{
+	uint32_t done = 0;
+
+	while (done < n) {
+		uint32_t step = n - done < 256 ? n - done : 256;
+		uint32_t got = ring_get(r, pos + done, step);
+
+		done += got;
+		if (got < step)
+			break;
+	}
+	return done;
+}
+
+/* Memory follows the bytes: it grows by doubling and goes when emptied. */
+Test(ring, memory_grows_with_the_bytes_and_goes_when_empty)
+{
+	struct xt_ring r;
+
+	ring_setup(&r, 1u << 20);
+	cr_assert_eq(ring_put_many(&r, 0, 100), 100);
+	cr_assert_eq(r.cap, 4096, "first allocation");
+	cr_assert_eq(ring_put_many(&r, 100, 10000), 10000);
+	cr_assert_eq(r.cap, 16384, "doubled to fit");
+	cr_assert_eq(ring_get_many(&r, 0, 5000), 5000);
+	cr_assert_eq(ring_put_many(&r, 10100, 20000), 20000, "grown past a wrap");
+	cr_assert_eq(ring_get_many(&r, 5000, 25100), 25100, "the bytes in order");
+	cr_assert_eq(r.cap, 0, "memory kept by an empty ring");
+	cr_assert_null(r.buf);
 	xt_ring_free(&r);
 }
 

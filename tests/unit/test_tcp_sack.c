@@ -105,6 +105,8 @@ Test(scoreboard, three_sacked_above_a_hole_resend_it)
 	sack_ack(s, base, 0, blk, 1);
 	cr_assert_eq(s->rec.state, XT_REC_RECOVERY);
 	cr_assert_eq(sent_at(n, base), 1, "the hole was not resent once");
+	/* RFC 6675 pipe: the lost hole counts once more, for its resend. */
+	cr_assert_eq(xt_rec_in_flight(s), 7 * SEG, "a resent hole counted twice");
 	cr_assert_eq(xt_stack_stats(fx.st)->fast_retransmits, 1);
 	cr_assert_eq(s->rec.recover, base + 10 * SEG);
 	fx_end();

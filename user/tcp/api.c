@@ -130,7 +130,7 @@ static void maybe_window_update(struct xt_sock *s)
 	uint32_t step = 2u * s->mss;
 
 	if (now_wnd > promised && (now_wnd - promised >= step ||
-				   now_wnd - promised >= s->rcvbuf.cap / 2)) {
+				   now_wnd - promised >= s->rcvbuf.limit / 2)) {
 		s->ack_now = true;
 		xt_tcp_schedule(s);
 	}

@@ -129,7 +129,7 @@ int xt_rec_on_send(struct xt_sock *s, uint32_t seq, uint32_t end, bool fin)
 			if (!xt_seq_lt(t->seq, end))
 				break;
 			sb_set(sb, t, XT_TXSEG_RETRANS | XT_TXSEG_EVER_RETRANS,
-			       XT_TXSEG_LOST);
+			       0);
 			t->xmit_us = now;
 			if (s->rec.undo_valid)
 				s->rec.undo_retrans++;
@@ -162,7 +162,8 @@ bool xt_rec_next_lost(struct xt_sock *s, uint32_t *seq, uint32_t *len,
 	for (uint32_t i = sb_find(sb, sb->rexmit_hint); i < sb->n; i++) {
 		const struct xt_txseg *t = sb_at(sb, i);
 
-		if (!(t->flags & XT_TXSEG_LOST)) {
+		if ((t->flags & (XT_TXSEG_LOST | XT_TXSEG_RETRANS)) !=
+		    XT_TXSEG_LOST) {
 			sb->rexmit_hint = t->end;
 			continue;
 		}
@@ -303,7 +304,10 @@ static uint64_t rack_detect(struct xt_sock *s)
 		struct xt_txseg *t = sb_at(sb, i);
 		uint64_t due;
 
-		if (t->flags & (XT_TXSEG_SACKED | XT_TXSEG_LOST))
+		/* SACKed, or lost and waiting to be resent: decided. */
+		if (t->flags & XT_TXSEG_SACKED ||
+		    (t->flags & (XT_TXSEG_LOST | XT_TXSEG_RETRANS)) ==
+		    XT_TXSEG_LOST)
 			continue;
 		if (!sent_after(r->xmit_us, r->end_seq, t->xmit_us, t->end)) {
 			if (t->flags & XT_TXSEG_EVER_RETRANS)
@@ -355,7 +359,8 @@ static void dupthresh_detect(struct xt_sock *s)
 
 		if (!xt_seq_lt(t->seq, boundary))
 			break;
-		if (!(t->flags & (XT_TXSEG_SACKED | XT_TXSEG_EVER_RETRANS)))
+		if (!(t->flags & (XT_TXSEG_SACKED | XT_TXSEG_LOST |
+				  XT_TXSEG_EVER_RETRANS)))
 			mark_lost(s, t);
 	}
 	sb->lost_hint = boundary;

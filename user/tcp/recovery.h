@@ -24,8 +24,14 @@ struct xt_txseg {
 	uint8_t flags;			/* XT_TXSEG_* */
 };
 
+/*
+ * LOST stays set once a record is deemed lost, resent or not, so that pipe
+ * counts a resent record once (RFC 6675 §2: IsLost still holds, plus its
+ * retransmission), as Linux's lost_out and retrans_out do; RETRANS says a
+ * resend is out. NextSeg resends LOST records without RETRANS.
+ */
 #define XT_TXSEG_SACKED		(1u << 0)	/* the peer holds it */
-#define XT_TXSEG_LOST		(1u << 1)	/* deemed lost, not resent since */
+#define XT_TXSEG_LOST		(1u << 1)	/* deemed lost */
 #define XT_TXSEG_RETRANS	(1u << 2)	/* resent, fate unknown: in pipe */
 #define XT_TXSEG_EVER_RETRANS	(1u << 3)	/* Karn: no RTT sample from it */
 #define XT_TXSEG_FIN		(1u << 4)

@@ -2,7 +2,8 @@
 /*
  * Byte ring. Every copy is at most two memcpy()s: up to the end of buf, then
  * from its start. Index arithmetic never adds two values that could together
- * reach 2^32, so any cap up to UINT32_MAX works.
+ * reach 2^32, so any cap up to UINT32_MAX works. The buffer grows on
+ * write (ring.h) and is freed when the ring empties.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -22,18 +23,43 @@ static uint32_t ring_idx(const struct xt_ring *r, uint32_t off)
 	return off < to_end ? r->head + off : off - to_end;
 }
 
-int xt_ring_init(struct xt_ring *r, uint32_t cap)
+#define RING_MIN_ALLOC	4096	/* the first allocation, at the least */
+
+int xt_ring_init(struct xt_ring *r, uint32_t limit)
 {
 	memset(r, 0, sizeof(*r));
-	if (!cap)
+	if (!limit)
 		return -EINVAL;
-	r->buf = malloc(cap);
-	if (!r->buf)
-		return -ENOMEM;
-	r->cap = cap;
+	r->limit = limit;
 	return 0;
 }
 
+/* Room for 'need' bytes in all: a larger buffer, the bytes at its start. */
+static void ring_grow(struct xt_ring *r, uint32_t need)
+{
+	uint64_t cap = r->cap ? r->cap : RING_MIN_ALLOC;
+	uint8_t *buf;
+
+	while (cap < need)
+		cap *= 2;
+	if (cap > r->limit)
+		cap = r->limit;
+	buf = malloc(cap);
+	if (!buf)
+		return;		/* the write takes what fits now */
+	if (r->len) {
+		uint32_t first = min_u32(r->len, r->cap - r->head);
+
+		memcpy(buf, r->buf + r->head, first);
+		memcpy(buf + first, r->buf, r->len - first);
+	}
+	free(r->buf);
+	r->buf = buf;
+	r->cap = (uint32_t)cap;
+	r->head = 0;
+}
+
+/* Buffer and limit both go: nothing more is written (TIME-WAIT, CLOSED). */
 void xt_ring_free(struct xt_ring *r)
 {
 	if (!r)
@@ -57,6 +83,11 @@ uint32_t xt_ring_write(struct xt_ring *r, const void *src, uint32_t n)
 	uint32_t i, first;
 
 	n = min_u32(n, xt_ring_space(r));
+	if (!n)
+		return 0;
+	if (r->len + n > r->cap)
+		ring_grow(r, r->len + n);
+	n = min_u32(n, r->cap - r->len);
 	if (!n)
 		return 0;
 	i = ring_idx(r, r->len);
@@ -90,10 +121,16 @@ uint32_t xt_ring_peek(const struct xt_ring *r, uint32_t off, void *dst,
 uint32_t xt_ring_drop(struct xt_ring *r, uint32_t n)
 {
 	n = min_u32(n, r->len);
+	if (!n)
+		return 0;
 	r->head = ring_idx(r, n);
 	r->len -= n;
-	if (!r->len)
-		r->head = 0;	/* keeps the next write in one piece */
+	if (!r->len) {		/* empty: the memory goes back */
+		free(r->buf);
+		r->buf = NULL;
+		r->cap = 0;
+		r->head = 0;
+	}
 	return n;
 }
 

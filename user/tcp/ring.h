@@ -10,9 +10,15 @@
 
 #include <stdint.h>
 
+/*
+ * The memory follows what is stored: it is allocated as bytes arrive,
+ * doubling, up to 'limit', and given back when the ring empties, so an
+ * idle connection holds none and a fast one as much as its window needs.
+ */
 struct xt_ring {
 	uint8_t *buf;
-	uint32_t cap;
+	uint32_t cap;		/* bytes allocated, <= limit */
+	uint32_t limit;		/* the most the ring may hold */
 	uint32_t head;		/* index of the oldest byte */
 	uint32_t len;		/* bytes stored, <= cap */
 };
@@ -29,7 +35,7 @@ static inline uint32_t xt_ring_len(const struct xt_ring *r)
 
 static inline uint32_t xt_ring_space(const struct xt_ring *r)
 {
-	return r->cap - r->len;
+	return r->limit - r->len;
 }
 
 /* Appends min(n, space) bytes; returns how many. */

@@ -31,7 +31,7 @@ uint32_t xt_tcp_rcv_window(const struct xt_sock *s)
 	uint32_t space = xt_ring_space(&s->rcvbuf);
 	uint32_t promised = xt_seq_gt(s->rcv_adv, s->rcv_nxt) ?
 			    s->rcv_adv - s->rcv_nxt : 0;
-	uint32_t step = s->rcvbuf.cap / 2 < s->mss ? s->rcvbuf.cap / 2 : s->mss;
+	uint32_t step = s->rcvbuf.limit / 2 < s->mss ? s->rcvbuf.limit / 2 : s->mss;
 	uint32_t max = 65535u << s->rcv_wscale;
 
 	if (space > promised && space - promised < step)
