@@ -145,32 +145,18 @@ Test(ring, wrap_around_at_capacity_seven)
 	xt_ring_free(&r);
 }
 
-/* ring_put/ring_get in steps of at most 256 bytes. */
-static uint32_t ring_put_many(struct xt_ring *r, uint32_t pos, uint32_t n)
+/* ring_put or ring_get, n bytes in steps of at most 256; the count done. */
+static uint32_t ring_many(uint32_t (*op)(struct xt_ring *, uint32_t, uint32_t),
+			  struct xt_ring *r, uint32_t pos, uint32_t n)
 {
 	uint32_t done = 0;
 
 	while (done < n) {
 		uint32_t step = n - done < 256 ? n - done : 256;
-		uint32_t put = ring_put(r, pos + done, step);
+		uint32_t moved = op(r, pos + done, step);
 
-		done += put;
-		if (put < step)
-			break;
-	}
-	return done;
-}
-
-static uint32_t ring_get_many(struct xt_ring *r, uint32_t pos, uint32_t n)
-{
-	uint32_t done = 0;
-
-	while (done < n) {
-		uint32_t step = n - done < 256 ? n - done : 256;
-		uint32_t got = ring_get(r, pos + done, step);
-
-		done += got;
-		if (got < step)
+		done += moved;
+		if (moved < step)
 			break;
 	}
 	return done;
@@ -182,13 +168,13 @@ Test(ring, memory_grows_with_the_bytes_and_goes_when_empty)
 	struct xt_ring r;
 
 	ring_setup(&r, 1u << 20);
-	cr_assert_eq(ring_put_many(&r, 0, 100), 100);
+	cr_assert_eq(ring_many(ring_put, &r, 0, 100), 100);
 	cr_assert_eq(r.cap, 4096, "first allocation");
-	cr_assert_eq(ring_put_many(&r, 100, 10000), 10000);
+	cr_assert_eq(ring_many(ring_put, &r, 100, 10000), 10000);
 	cr_assert_eq(r.cap, 16384, "doubled to fit");
-	cr_assert_eq(ring_get_many(&r, 0, 5000), 5000);
-	cr_assert_eq(ring_put_many(&r, 10100, 20000), 20000, "grown past a wrap");
-	cr_assert_eq(ring_get_many(&r, 5000, 25100), 25100, "the bytes in order");
+	cr_assert_eq(ring_many(ring_get, &r, 0, 5000), 5000);
+	cr_assert_eq(ring_many(ring_put, &r, 10100, 20000), 20000, "grown past a wrap");
+	cr_assert_eq(ring_many(ring_get, &r, 5000, 25100), 25100, "the bytes in order");
 	cr_assert_eq(r.cap, 0, "memory kept by an empty ring");
 	cr_assert_null(r.buf);
 	xt_ring_free(&r);

@@ -9,6 +9,7 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include "xdp/neigh.h"
+#include "xdp/rtnl.h"
 
 #define NL_BUF		16384
 #define RESOLVE_STEP_MS	20
@@ -23,17 +24,6 @@ struct nl_req {
 	};
 	char attrs[64];
 };
-
-static int nl_open(void)
-{
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	struct timeval tv = { .tv_sec = 1 };
-
-	if (fd < 0)
-		return -errno;
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	return fd;
-}
 
 /* RTM_GETROUTE to addr: the gateway if there is one, else addr itself. */
 static int route_nexthop(int fd, int ifindex, uint32_t addr, uint32_t *hop)
@@ -145,7 +135,7 @@ int xt_neigh_resolve(int ifindex, uint32_t addr, uint8_t mac[6],
 		     int timeout_ms)
 {
 	const struct timespec step = { .tv_nsec = RESOLVE_STEP_MS * 1000000L };
-	int fd = nl_open(), ret;
+	int fd = xt_rtnl_open(), ret;
 	uint32_t hop;
 
 	if (fd < 0)

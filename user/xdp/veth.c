@@ -14,6 +14,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/sockios.h>
 #include "xdp/veth.h"
+#include "xdp/rtnl.h"
 
 #define NL_BUF		32768	/* one RTM_NEWLINK, statistics included */
 #define NETNS_RUN_DIR	"/run/netns"	/* where ip-netns(8) names them */
@@ -42,17 +43,6 @@ bool xt_veth_is(const char *ifname)
 	veth = !ioctl(fd, SIOCETHTOOL, &ifr) && !strcmp(di.driver, "veth");
 	close(fd);
 	return veth;
-}
-
-static int nl_open(void)
-{
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	struct timeval tv = { .tv_sec = 1 };
-
-	if (fd < 0)
-		return -errno;
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	return fd;
 }
 
 static void nl_put_u32(struct nl_req *req, unsigned short type, uint32_t v)
@@ -185,7 +175,7 @@ static void netns_name(int fd, int nsid, char *name, size_t len)
 int xt_veth_peer(int ifindex, struct xt_veth_peer *peer)
 {
 	struct link_info li, pi;
-	int fd = nl_open(), ret;
+	int fd = xt_rtnl_open(), ret;
 
 	if (fd < 0)
 		return fd;
