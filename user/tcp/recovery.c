@@ -131,6 +131,8 @@ int xt_rec_on_send(struct xt_sock *s, uint32_t seq, uint32_t end, bool fin)
 			sb_set(sb, t, XT_TXSEG_RETRANS | XT_TXSEG_EVER_RETRANS,
 			       0);
 			t->xmit_us = now;
+			if (xt_seq_lt(t->seq, sb->rack_hint))
+				sb->rack_hint = t->seq;	/* RACK's again */
 			if (s->rec.undo_valid)
 				s->rec.undo_retrans++;
 		}
@@ -285,11 +287,20 @@ static void mark_lost(struct xt_sock *s, struct xt_txseg *t)
 		s->sb.rexmit_hint = t->seq;
 }
 
+/* SACKed, or lost and waiting to be resent: nothing for RACK to judge. */
+static bool rack_decided(const struct xt_txseg *t)
+{
+	return t->flags & XT_TXSEG_SACKED ||
+	       (t->flags & (XT_TXSEG_LOST | XT_TXSEG_RETRANS)) == XT_TXSEG_LOST;
+}
+
 /*
  * §6.2 step 5: every record sent before RACK.segment whose time is up is
  * lost; returns in how long the first not yet up will be (0: none). A
  * record resent since sorts by its resend, so both the never-resent ones
  * (in sequence order = sending order) and the resent ones are looked at.
+ * The walk starts at rack_hint, past the leading records already decided,
+ * and moves it up over the ones it decides.
  */
 static uint64_t rack_detect(struct xt_sock *s)
 {
@@ -297,27 +308,36 @@ static uint64_t rack_detect(struct xt_sock *s)
 	struct xt_rack *r = &s->rec.rack;
 	uint64_t now = s->st->now_us, wait = 0;
 	uint32_t reo = rack_reo_wnd(s);
+	bool leading = true;
 
 	if (!r->xmit_us)
 		return 0;
-	for (uint32_t i = 0; i < sb->n; i++) {
+	if (xt_seq_lt(sb->rack_hint, s->snd_una))
+		sb->rack_hint = s->snd_una;
+	for (uint32_t i = sb_find(sb, sb->rack_hint); i < sb->n; i++) {
 		struct xt_txseg *t = sb_at(sb, i);
 		uint64_t due;
 
-		/* SACKed, or lost and waiting to be resent: decided. */
-		if (t->flags & XT_TXSEG_SACKED ||
-		    (t->flags & (XT_TXSEG_LOST | XT_TXSEG_RETRANS)) ==
-		    XT_TXSEG_LOST)
+		if (rack_decided(t)) {
+			if (leading)
+				sb->rack_hint = t->end;
 			continue;
+		}
 		if (!sent_after(r->xmit_us, r->end_seq, t->xmit_us, t->end)) {
+			leading = false;
 			if (t->flags & XT_TXSEG_EVER_RETRANS)
 				continue;
 			break;	/* every later never-resent one: sent after */
 		}
 		due = t->xmit_us + r->rtt_us + reo;
-		if (due <= now)
+		if (due <= now) {
 			mark_lost(s, t);
-		else if (!wait || due - now < wait)
+			if (leading)
+				sb->rack_hint = t->end;
+			continue;
+		}
+		leading = false;
+		if (!wait || due - now < wait)
 			wait = due - now;
 	}
 	return wait;
@@ -533,6 +553,7 @@ static void rec_reneging(struct xt_sock *s)
 		sb_set(sb, sb_at(sb, i), 0, XT_TXSEG_SACKED);
 	sb->high_sacked = s->snd_una;
 	sb->lost_hint = s->snd_una;
+	sb->rack_hint = s->snd_una;
 }
 
 /*
@@ -848,4 +869,5 @@ void xt_rec_init(struct xt_sock *s)
 	s->rec.rack.reo_wnd_mult = 1;
 	s->rec.rack.fack = s->snd_una;
 	s->sb.high_sacked = s->sb.lost_hint = s->sb.rexmit_hint = s->snd_una;
+	s->sb.rack_hint = s->snd_una;
 }

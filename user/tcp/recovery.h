@@ -53,6 +53,7 @@ struct xt_scoreboard {
 	/* Records below these sequence numbers were looked at already: */
 	uint32_t lost_hint;		/* by the DupThresh rule (IsLost) */
 	uint32_t rexmit_hint;		/* by NextSeg, for LOST records */
+	uint32_t rack_hint;		/* by RACK: all SACKed or awaiting a resend */
 };
 
 /* RACK (RFC 8985 §6.1) and TLP (§7) variables. */
