@@ -69,6 +69,11 @@ cpu_pct() {
 	awk -v j="$1" -v s="$2" 'BEGIN { if (s + 0 > 0) printf "%.0f", j / s; else print "n/a" }'
 }
 
+# RTOs so far: the kernel's on side a (TcpExtTCPTimeouts), xtcpd's own.
+kernel_rtos() {
+	on_a nstat -az TcpExtTCPTimeouts 2>/dev/null | awk '$1 == "TcpExtTCPTimeouts" { print $2 }'
+}
+
 start_impair() {
 	[ -n "$1" ] || return 0
 	# shellcheck disable=SC2086 # the flags are words
@@ -93,14 +98,15 @@ start_xtcpd xtcpd.log --listen "$XPORT:echo" --msl 1
 
 printf 'xtcp bench, data path: %s MB echoed each way, %s rounds, medians; %s CPUs, %s\n' \
 	"$MB" "$RUNS" "$(nproc)" "$(uname -r)"
-printf '%-18s %10s %10s %8s %10s %10s %9s %9s\n' "impairment" "Linux s" "xtcpd s" \
-	"ratio" "Linux Mb/s" "xtcpd Mb/s" "Linux cpu" "xtcpd cpu"
+printf '%-18s %10s %10s %8s %10s %10s %9s %9s %10s\n' "impairment" "Linux s" "xtcpd s" \
+	"ratio" "Linux Mb/s" "xtcpd Mb/s" "Linux cpu" "xtcpd cpu" "RTOs L/x"
 for c in "${CASES[@]}"; do
 	name=${c%%|*}
 	flags=${c#*|}
 	case ",${BENCH_CASES:-$name}," in *",$name,"*) ;; *) continue ;; esac
 	start_impair "$flags"
 	ks=() xs=() rs=() kc=() xc=()
+	krto0=$(kernel_rtos) xrto0=$(xt_stat rto_expiries)
 	for _ in $(seq "$RUNS"); do
 		c0=$(cpu_busy)
 		k=$(echo_time "$KPORT")
@@ -112,15 +118,17 @@ for c in "${CASES[@]}"; do
 		xc+=("$(cpu_pct $((c2 - c1)) "$x")")
 	done
 	stop_impair
+	rtos="$(($(kernel_rtos) - krto0))/$(($(xt_stat rto_expiries) - xrto0))"
 	k=$(printf '%s\n' "${ks[@]}" | median)
 	x=$(printf '%s\n' "${xs[@]}" | median)
-	printf '%-18s %10s %10s %8s %10s %10s %8s%% %8s%%\n' "$name" "$k" "$x" \
+	printf '%-18s %10s %10s %8s %10s %10s %8s%% %8s%% %10s\n' "$name" "$k" "$x" \
 		"$(printf '%s\n' "${rs[@]}" | tr -d x | median | sed 's/^[0-9]/x&/')" \
 		"$(mbps "$k")" "$(mbps "$x")" \
-		"$(printf '%s\n' "${kc[@]}" | median)" "$(printf '%s\n' "${xc[@]}" | median)"
+		"$(printf '%s\n' "${kc[@]}" | median)" "$(printf '%s\n' "${xc[@]}" | median)" \
+		"$rtos"
 	echo "    rounds: Linux ${ks[*]}; xtcpd ${xs[*]}" >&2
 done
 echo "(ratio: xtcpd's time / Linux's, within each round; cpu: the machine's busy time"
-echo " over the transfer, both ends, in % of one CPU)"
+echo " over the transfer, both ends, in % of one CPU; RTOs: the server's, all rounds)"
 echo "xtcpd: $(stats_line retransmits fast_retransmits rto_expiries tlp_probes tlp_recoveries dsacks undos)"
 stop_xtcpd
