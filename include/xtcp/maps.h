@@ -129,9 +129,12 @@ struct xt_daemon_stats {
 	/* Loss recovery (user/tcp/recovery.c). */
 	__u64 rto_expiries, tlp_probes, tlp_recoveries;
 	__u64 dsacks, undos, sack_renegings;
+	/* The AF_XDP port: frames lost between XDP and xtcpd, or on TX. */
+	__u64 xsk_rx_dropped, xsk_rx_ring_full, xsk_fill_empty;
+	__u64 tx_ring_full, tx_no_frame;
 };
 
-#define XT_DSTATS_COUNTERS	24
+#define XT_DSTATS_COUNTERS	29
 
 #ifndef __bpf__
 _Static_assert(sizeof(struct xt_listen_val) == 4, "listen_val layout");

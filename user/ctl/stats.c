@@ -66,6 +66,8 @@ static const struct {
 	DFIELD(keepalive_drops), DFIELD(ooo_segments),
 	DFIELD(rto_expiries), DFIELD(tlp_probes), DFIELD(tlp_recoveries),
 	DFIELD(dsacks), DFIELD(undos), DFIELD(sack_renegings),
+	DFIELD(xsk_rx_dropped), DFIELD(xsk_rx_ring_full), DFIELD(xsk_fill_empty),
+	DFIELD(tx_ring_full), DFIELD(tx_no_frame),
 };
 
 _Static_assert(sizeof(dstats_fields) / sizeof(dstats_fields[0]) ==

@@ -313,5 +313,13 @@ bool xt_port_tx_waiting(struct xt_port *port)
 
 void xt_port_get_stats(const struct xt_port *port, struct xt_port_stats *st)
 {
+	struct xdp_statistics xs = { 0 };
+	socklen_t len = sizeof(xs);
+
 	*st = port->stats;
+	if (getsockopt(xt_port_fd(port), SOL_XDP, XDP_STATISTICS, &xs, &len))
+		return;
+	st->rx_dropped = xs.rx_dropped;
+	st->rx_ring_full = xs.rx_ring_full;
+	st->rx_fill_empty = xs.rx_fill_ring_empty_descs;
 }

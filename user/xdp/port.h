@@ -71,6 +71,8 @@ uint32_t xt_port_frame_size(const struct xt_port *port);
 
 struct xt_port_stats {
 	uint64_t rx_frames, tx_frames, tx_no_frame, tx_ring_full;
+	/* The kernel's (XDP_STATISTICS): frames it could not hand over. */
+	uint64_t rx_dropped, rx_ring_full, rx_fill_empty;
 };
 void xt_port_get_stats(const struct xt_port *port, struct xt_port_stats *st);
 

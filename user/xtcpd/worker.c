@@ -114,6 +114,14 @@ static void worker_publish(struct xt_worker *w, uint64_t now)
 		.tlp_recoveries = ss->tlp_recoveries, .dsacks = ss->dsacks,
 		.undos = ss->undos, .sack_renegings = ss->sack_renegings,
 	};
+	struct xt_port_stats ps;
+
+	xt_port_get_stats(w->port, &ps);
+	d.xsk_rx_dropped = ps.rx_dropped;
+	d.xsk_rx_ring_full = ps.rx_ring_full;
+	d.xsk_fill_empty = ps.rx_fill_empty;
+	d.tx_ring_full = ps.tx_ring_full;
+	d.tx_no_frame = ps.tx_no_frame;
 
 	for (int i = 0; i < XT_TCP_NSTATES; i++)
 		d.conns[i] = ss->in_state[i];
