@@ -492,14 +492,16 @@ static void remember_acked_rtx(struct xt_recovery *rec,
 }
 
 /*
- * SND.UNA moved: the records it passed go, the newest never resent gives
- * the RTT sample (Karn), and RACK learns of each.
+ * SND.UNA moved: the records it passed go, RACK learns of each, and the
+ * oldest of them gives the RTT sample unless one was resent (Karn). The
+ * oldest, as Linux's seq_rtt: a receiver that delays its ACKs makes the
+ * RTT the sender waits, and SRTT, PTO and RTO must include that wait.
  */
 static void rec_cumulative(struct xt_sock *s, const struct xt_seg *seg,
 			   struct xt_ack_sample *a)
 {
 	struct xt_scoreboard *sb = &s->sb;
-	uint64_t newest = 0;
+	uint64_t oldest = 0;
 
 	while (sb->n) {
 		struct xt_txseg *t = sb_at(sb, 0);
@@ -514,8 +516,8 @@ static void rec_cumulative(struct xt_sock *s, const struct xt_seg *seg,
 		if (t->flags & XT_TXSEG_EVER_RETRANS) {
 			a->flags |= XT_ACK_RETRANS;
 			remember_acked_rtx(&s->rec, t);
-		} else if (t->xmit_us > newest) {
-			newest = t->xmit_us;
+		} else if (!oldest || t->xmit_us < oldest) {
+			oldest = t->xmit_us;
 		}
 		sb_set(sb, t, 0, XT_TXSEG_SACKED | XT_TXSEG_LOST |
 				 XT_TXSEG_RETRANS);
@@ -531,8 +533,8 @@ static void rec_cumulative(struct xt_sock *s, const struct xt_seg *seg,
 		t->seq = s->snd_una;
 		sb_set(sb, t, flags, 0);
 	}
-	if (newest && !(a->flags & XT_ACK_RETRANS))
-		a->rtt_us = (uint32_t)(s->st->now_us - newest) ?: 1;
+	if (oldest && !(a->flags & XT_ACK_RETRANS))
+		a->rtt_us = (uint32_t)(s->st->now_us - oldest) ?: 1;
 	if (!sb->n)
 		sb->high_sacked = s->snd_una;
 }
