@@ -6,13 +6,20 @@
  * server that never stands between the kernel's TCP and the measurement.
  * The peer's FIN is answered with ours once everything was echoed.
  *
- *   kernel_echo PORT
+ *   kernel_echo PORT [CC]
+ *
+ * CC picks the congestion control of every connection (TCP_CONGESTION on
+ * the listener, which accepted sockets inherit), so the bench can compare
+ * xtcpd with the kernel running the same algorithm, whatever the
+ * machine's default (net.ipv4.tcp_congestion_control) is.
  */
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -51,10 +58,11 @@ static void serve(int fd)
 int main(int argc, char **argv)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET };
-	int one = 1, lfd, port = argc == 2 ? atoi(argv[1]) : 0;
+	int one = 1, lfd, port = argc == 2 || argc == 3 ? atoi(argv[1]) : 0;
+	const char *cc = argc == 3 ? argv[2] : NULL;
 
 	if (port <= 0 || port > 65535) {
-		fprintf(stderr, "usage: kernel_echo PORT\n");
+		fprintf(stderr, "usage: kernel_echo PORT [CC]\n");
 		return 2;
 	}
 	signal(SIGCHLD, SIG_IGN);	/* children reap themselves */
@@ -65,7 +73,13 @@ int main(int argc, char **argv)
 		perror("kernel_echo");
 		return 1;
 	}
-	printf("kernel_echo: ready on port %d\n", port);
+	if (cc && setsockopt(lfd, IPPROTO_TCP, TCP_CONGESTION, cc, strlen(cc))) {
+		fprintf(stderr, "kernel_echo: congestion control %s: %s\n", cc,
+			strerror(errno));
+		return 1;
+	}
+	printf("kernel_echo: ready on port %d%s%s\n", port, cc ? ", " : "",
+	       cc ? cc : "");
 	fflush(stdout);
 	for (;;) {
 		int fd = accept(lfd, NULL, NULL);

@@ -63,7 +63,10 @@ static void cc_close(void)
 	st = NULL;
 }
 
-/* An ACK for 'acked' new bytes, now, carrying an RTT sample (0: none). */
+/*
+ * An ACK for 'acked' new bytes, now, carrying an RTT sample (0: none).
+ * The sender keeps its window full (cc_fill), so it is cwnd-limited.
+ */
 static void cc_ack(uint32_t acked, uint32_t rtt_us)
 {
 	struct xt_ack_sample a = {
@@ -73,6 +76,7 @@ static void cc_ack(uint32_t acked, uint32_t rtt_us)
 		.prior_in_flight = s->snd_max - s->snd_una,
 		.rtt_us = rtt_us,
 		.now_us = st->now_us,
+		.cwnd_limited = true,
 	};
 
 	s->snd_una += acked;
@@ -163,23 +167,83 @@ Test(cubic, init_is_iw_and_ssthresh_high)
 }
 
 /*
- * §4.6: ssthresh = flight_size * 0.7, not cwnd * 0.7; cwnd = ssthresh
- * (no inflation: recovery sends by pipe); both at least 2 MSS.
+ * §4.6: ssthresh = cwnd * 0.7 (the RFC's allowed alternative to
+ * flight_size, as Linux: cubic_on_ack never grows an unused window), not
+ * what happened to be in flight; cwnd = ssthresh (no inflation: recovery
+ * sends by pipe); both at least 2 MSS.
  */
-Test(cubic, loss_sets_ssthresh_from_flight_size)
+Test(cubic, loss_sets_ssthresh_from_cwnd)
 {
-	struct xt_ack_sample a = { .prior_in_flight = SEGS(50) };
+	struct xt_ack_sample a = { .prior_in_flight = SEGS(5) };
 
 	cc_open(&xt_cc_cubic);
 	s->cwnd = SEGS(100);
 	s->cc->on_congestion(s, &a);
-	cr_assert_eq(s->ssthresh, SEGS(35), "50 segments in flight * 0.7");
-	cr_assert_eq(s->cwnd, SEGS(35));
+	cr_assert_eq(s->ssthresh, SEGS(70), "cwnd 100 * 0.7, not 5 in flight");
+	cr_assert_eq(s->cwnd, SEGS(70));
 
-	a.prior_in_flight = SEGS(2);
+	s->cwnd = SEGS(2);
 	s->cc->on_congestion(s, &a);
 	cr_assert_eq(s->ssthresh, SEGS(2), "1.4 segments floored at 2");
 	cr_assert_eq(s->cwnd, SEGS(2));
+}
+
+/*
+ * §4.6's condition for the above, and RFC 7661's spirit: an ACK while the
+ * sender was not cwnd-limited (the application or the peer's window held
+ * it back) grows nothing, in slow start or in avoidance.
+ */
+static void no_growth_unless_cwnd_limited(const struct xt_cc_ops *ops)
+{
+	struct xt_ack_sample a = {
+		.flags = XT_ACK_ADVANCED, .acked = SEGS(5),
+		.delivered = SEGS(5), .rtt_us = RTT_BASE,
+	};
+
+	cc_open(ops);
+	a.now_us = st->now_us;
+	s->cc->on_ack(s, &a);
+	cr_assert_eq(s->cwnd, IW, "%s: slow start grew an unused window",
+		     ops->name);
+	s->ssthresh = s->cwnd;
+	st->now_us += 10 * RTT_BASE;
+	a.now_us = st->now_us;
+	for (int i = 0; i < 50; i++)
+		s->cc->on_ack(s, &a);
+	cr_assert_eq(s->cwnd, IW, "%s: avoidance grew an unused window",
+		     ops->name);
+	a.cwnd_limited = true;
+	for (int i = 0; i < 3; i++)	/* more than a window's worth */
+		s->cc->on_ack(s, &a);
+	cr_assert_gt(s->cwnd, IW, "%s: a used window grows", ops->name);
+}
+
+Test(cubic, no_growth_unless_cwnd_limited)
+{
+	no_growth_unless_cwnd_limited(&xt_cc_cubic);
+}
+
+Test(newreno, no_growth_unless_cwnd_limited)
+{
+	no_growth_unless_cwnd_limited(&xt_cc_newreno);
+}
+
+/*
+ * A timeout inside an episode (fast recovery, or a backed-off RTO) keeps
+ * the episode's ssthresh: the window PRR left (here 3 segments) is no
+ * measure of the path.
+ */
+Test(cubic, rto_in_recovery_keeps_the_episodes_ssthresh)
+{
+	cc_open(&xt_cc_cubic);
+	s->cwnd = SEGS(100);
+	cc_fill();
+	cc_loss();
+	cr_assert_eq(s->ssthresh, SEGS(70));
+	s->cwnd = SEGS(3);		/* PRR's doing, then silence */
+	s->cc->on_rto(s);
+	cr_assert_eq(s->cwnd, MSS);
+	cr_assert_eq(s->ssthresh, SEGS(70), "not 0.7 of PRR's 3 segments");
 }
 
 /*

@@ -166,10 +166,17 @@ static uint64_t cubic_w(const struct cubic_curve *cur, uint64_t t,
 	return delta < cur->w_max ? cur->w_max - delta : 0;
 }
 
-/* §4.6's new ssthresh, at least 2 MSS. */
-static uint32_t cubic_ssthresh(const struct xt_sock *s, uint32_t flight)
+/*
+ * §4.6's new ssthresh, at least 2 MSS, from cwnd: the RFC allows cwnd in
+ * place of flight_size when the window cannot grow unused (cubic_on_ack
+ * grows it only when the sender was cwnd-limited), as Linux does. From
+ * flight_size, a flow whose flight dips at the moment of a loss (after a
+ * stall, or while the receiver holds back its ACKs) would lose most of
+ * its window to one random drop.
+ */
+static uint32_t cubic_ssthresh(const struct xt_sock *s, uint32_t window)
 {
-	uint64_t ss = (uint64_t)flight * CUBIC_BETA_NUM / CUBIC_BETA_DEN;
+	uint64_t ss = (uint64_t)window * CUBIC_BETA_NUM / CUBIC_BETA_DEN;
 	uint32_t floor = CUBIC_MIN_SEGS * s->mss;
 
 	return ss > floor ? (uint32_t)ss : floor;
@@ -394,8 +401,9 @@ static void cubic_on_ack(struct xt_sock *s, const struct xt_ack_sample *a)
 	cubic_rtt_sample(c, a->rtt_us);
 	if (s->ssthresh == CUBIC_SSTHRESH_INIT)
 		hystart_on_ack(s, c, a);
-	if (!a->acked)
-		return;		/* §4.2: only a new ACK grows cwnd */
+	if (!a->acked || !a->cwnd_limited)
+		return;		/* §4.2: only a new ACK grows cwnd; §4.6:
+				 * and only a window that is used */
 	if (s->cwnd < s->ssthresh)
 		cubic_slow_start(s, c, a->acked);
 	else
@@ -412,7 +420,7 @@ static void cubic_begin_episode(struct cubic *c)
 }
 
 /* §4.7 then §4.6: W_max and cwnd_prior from cwnd, then a new ssthresh. */
-static void cubic_reduce(struct xt_sock *s, struct cubic *c, uint32_t flight)
+static void cubic_reduce(struct xt_sock *s, struct cubic *c)
 {
 	struct cubic_curve *cur = &c->cur;
 
@@ -422,17 +430,18 @@ static void cubic_reduce(struct xt_sock *s, struct cubic *c, uint32_t flight)
 		cur->w_max = s->cwnd;
 	cur->cwnd_prior = s->cwnd;
 	cur->valid = false;	/* the next avoidance stage is a new epoch */
-	s->ssthresh = cubic_ssthresh(s, flight);
+	s->ssthresh = cubic_ssthresh(s, s->cwnd);
 }
 
-/* §4.6: cwnd = ssthresh = max(flight_size * beta_cubic, 2 MSS). */
+/* §4.6: cwnd = ssthresh = max(cwnd * beta_cubic, 2 MSS). */
 static void cubic_on_congestion(struct xt_sock *s,
 				const struct xt_ack_sample *a)
 {
 	struct cubic *c = cubic_of(s);
 
+	(void)a;
 	cubic_begin_episode(c);
-	cubic_reduce(s, c, a->prior_in_flight);
+	cubic_reduce(s, c);
 	s->cwnd = s->ssthresh;
 }
 
@@ -440,19 +449,18 @@ static void cubic_on_congestion(struct xt_sock *s,
  * §4.8: cwnd to one segment (RFC 5681 §3.1), ssthresh as §4.6, and the
  * next avoidance stage starts with K = 0. A timeout within an episode (a
  * backed-off RTO, or one during fast recovery) is the same congestion
- * event: RFC 5681 only asks that ssthresh be no more than eq. 4's, so
- * W_max and cwnd_prior stay those of the episode's start.
+ * event: ssthresh, W_max and cwnd_prior stay those of the episode's start
+ * (RFC 5681 §3.1 holds ssthresh for a segment resent by the timer
+ * before; Linux keeps it in Recovery and Loss alike), or a second RTO
+ * would take ssthresh from the one-segment window the first one left.
  */
 static void cubic_on_rto(struct xt_sock *s)
 {
 	struct cubic *c = cubic_of(s);
-	uint32_t flight = s->snd_max - s->snd_una;
 
-	if (c->episode) {
-		s->ssthresh = cubic_min(s->ssthresh, cubic_ssthresh(s, flight));
-	} else {
+	if (!c->episode) {
 		cubic_begin_episode(c);
-		cubic_reduce(s, c, flight);
+		cubic_reduce(s, c);
 	}
 	c->cur.w_max = 0;
 	c->cur.valid = false;

@@ -72,8 +72,8 @@ static void newreno_avoid(struct xt_sock *s, uint32_t acked)
 /* Only bytes SND.UNA moved past grow the window (§3.1: "new data"). */
 static void newreno_on_ack(struct xt_sock *s, const struct xt_ack_sample *a)
 {
-	if (!a->acked)
-		return;
+	if (!a->acked || !a->cwnd_limited)
+		return;		/* RFC 7661 §4.3: no growth of an unused cwnd */
 	if (s->cwnd < s->ssthresh)
 		newreno_slow_start(s, a->acked);
 	else

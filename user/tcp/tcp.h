@@ -60,6 +60,9 @@ struct xt_ack_sample {
 					 * sent, not cumulatively acked */
 	uint32_t rtt_us;		/* an RTT sample; 0: none */
 	uint64_t now_us;
+	bool cwnd_limited;		/* the window, not the application or
+					 * the peer, held the sender back
+					 * (xt_tcp_cwnd_limited) */
 };
 
 struct xt_listener {
@@ -136,6 +139,10 @@ struct xt_sock {
 	struct xt_recovery rec;
 	uint32_t cwnd, ssthresh;
 	uint32_t prior_cwnd, prior_ssthresh;
+	/* Congestion window validation (tcp_out.c, cwnd_validate). */
+	uint32_t cwnd_usage_seq;	/* the measuring round ends past it */
+	uint32_t max_pipe;		/* most in flight in the round */
+	bool cwnd_limited;		/* the round filled cwnd */
 	const struct xt_cc_ops *cc;
 	_Alignas(8) uint8_t cc_priv[XT_CC_PRIV_SIZE];	/* the algorithm's */
 
@@ -243,6 +250,7 @@ void xt_tcp_schedule(struct xt_sock *s);	/* run tcp_output at batch end */
 uint32_t xt_tcp_rcv_window(const struct xt_sock *s);
 /* Sent and not yet acknowledged: SND.MAX - SND.UNA. */
 uint32_t xt_tcp_outstanding(const struct xt_sock *s);
+bool xt_tcp_cwnd_limited(const struct xt_sock *s);
 
 /* tcp_timer.c — retransmission, delayed ACK, persist, keepalive, 2MSL */
 void xt_tcp_timers_init(struct xt_sock *s);

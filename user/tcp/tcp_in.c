@@ -393,6 +393,7 @@ static void ack_process(struct xt_sock *s, const struct xt_seg *seg)
 	struct xt_ack_sample a = {
 		.now_us = st->now_us,
 		.prior_in_flight = xt_tcp_outstanding(s),
+		.cwnd_limited = xt_tcp_cwnd_limited(s),
 	};
 
 	if (xt_seq_gt(seg->ack, s->snd_una))
