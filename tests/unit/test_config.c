@@ -48,6 +48,16 @@ Test(config, defaults)
 	cr_assert_eq(cfg.xdp_mode, XT_XDP_MODE_AUTO);
 	cr_assert_eq(cfg.eph_lo, 61000);
 	cr_assert_null(cfg.cc, "the engine's default, CUBIC");
+	cr_assert_eq(cfg.spin_us, 50);
+	cr_assert_eq(cfg.busy_poll, 0, "sleeping when idle is the default");
+}
+
+Test(config, worker_polling)
+{
+	cr_assert_eq(PARSE(&cfg, err, "--iface", "e", "--listen", "80:http",
+			   "--spin-us", "0", "--busy-poll"), 0, "%s", err);
+	cr_assert_eq(cfg.spin_us, 0);
+	cr_assert_eq(cfg.busy_poll, 1);
 }
 
 Test(config, congestion_control_by_name)
@@ -99,6 +109,10 @@ Test(config, refuses_bad_input)
 		    "--sndbuf", "10"),
 		BAD("unknown congestion control", "--iface", "e",
 		    "--listen", "80:http", "--cc", "bbr"),
+		BAD("negative spin", "--iface", "e", "--listen", "80:http",
+		    "--spin-us", "-1"),
+		BAD("spin of two seconds", "--iface", "e", "--listen", "80:http",
+		    "--spin-us", "2000000"),
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

@@ -304,6 +304,23 @@ void xt_port_tx_flush(struct xt_port *port)
 	tx_kick(port);
 }
 
+int xt_port_busy_poll(struct xt_port *port, unsigned usecs, unsigned budget)
+{
+	int fd = xt_port_fd(port), on = 1, us = (int)usecs, b = (int)budget;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_PREFER_BUSY_POLL, &on, sizeof(on)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_BUSY_POLL, &us, sizeof(us)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_BUSY_POLL_BUDGET, &b, sizeof(b)))
+		return -errno;
+	return 0;
+}
+
+void xt_port_rx_kick(struct xt_port *port)
+{
+	/* EAGAIN is the usual answer: the frames are on the RX ring. */
+	(void)recvfrom(xt_port_fd(port), NULL, 0, MSG_DONTWAIT, NULL, NULL);
+}
+
 bool xt_port_tx_waiting(struct xt_port *port)
 {
 	/* pending_cap is the TX ring's size. */

@@ -67,6 +67,15 @@ void xt_port_tx_flush(struct xt_port *port);
  * this kernel), so the caller must flush again, not sleep, while true.
  */
 bool xt_port_tx_waiting(struct xt_port *port);
+/*
+ * Busy polling (SO_PREFER_BUSY_POLL, SO_BUSY_POLL, SO_BUSY_POLL_BUDGET):
+ * the socket's syscalls then run the device's NAPI in the caller's
+ * context, up to 'budget' frames, instead of waiting for the softirq.
+ * Returns 0 or -errno (the kernel or the device may not support it).
+ */
+int xt_port_busy_poll(struct xt_port *port, unsigned usecs, unsigned budget);
+/* With busy polling on: one NAPI run for RX (a recvfrom that reads nothing). */
+void xt_port_rx_kick(struct xt_port *port);
 uint32_t xt_port_frame_size(const struct xt_port *port);
 
 struct xt_port_stats {

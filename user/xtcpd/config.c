@@ -15,7 +15,7 @@ enum {
 	OPT_KEEPALIVE, OPT_MSL, OPT_MAX_CONNS, OPT_CONNECT, OPT_LOCAL_PORTS,
 	OPT_RTO_MIN, OPT_RETRIES, OPT_SNDBUF, OPT_RCVBUF,
 	OPT_SYNCOOKIES, OPT_COOKIE_PERIOD, OPT_COOKIE_RATE, OPT_COOKIE_HALF_OPEN,
-	OPT_DROP_BAD_COOKIES, OPT_CC,
+	OPT_DROP_BAD_COOKIES, OPT_CC, OPT_SPIN_US, OPT_BUSY_POLL,
 };
 
 #define DEFAULT_COOKIE_PERIOD_S	60
@@ -29,6 +29,8 @@ enum {
 #define DEFAULT_EPH_HI		61999
 
 #define DEFAULT_MSL_S		30
+#define DEFAULT_SPIN_US		50
+#define MAX_SPIN_US		1000000
 #define DEFAULT_MAX_CONNS	65536
 #define MAX_MAX_CONNS		XT_MAX_CONNS
 
@@ -48,6 +50,8 @@ static const struct option long_opts[] = {
 	{ "sndbuf",	required_argument, NULL, OPT_SNDBUF },
 	{ "rcvbuf",	required_argument, NULL, OPT_RCVBUF },
 	{ "cc",		required_argument, NULL, OPT_CC },
+	{ "spin-us",	required_argument, NULL, OPT_SPIN_US },
+	{ "busy-poll",	no_argument,	   NULL, OPT_BUSY_POLL },
 	{ "syncookies",	required_argument, NULL, OPT_SYNCOOKIES },
 	{ "cookie-period", required_argument, NULL, OPT_COOKIE_PERIOD },
 	{ "cookie-rate", required_argument, NULL, OPT_COOKIE_RATE },
@@ -65,7 +69,7 @@ void xt_config_usage(FILE *out)
 "             [--connect A.B.C.D:PORT:SERVICE ...] [--local-ports LO-HI]\n"
 "             [--keepalive IDLE,INTVL,COUNT] [--msl SECONDS] [--max-conns N]\n"
 "             [--rto-min MS] [--retries N] [--sndbuf BYTES] [--rcvbuf BYTES]\n"
-"             [--cc cubic|newreno]\n"
+"             [--cc cubic|newreno] [--spin-us US] [--busy-poll]\n"
 "             [--syncookies always|auto|never] [--cookie-period SECONDS]\n"
 "             [--cookie-rate SYNS_PER_S] [--cookie-half-open N]\n"
 "             [--drop-bad-cookies]\n"
@@ -91,6 +95,12 @@ void xt_config_usage(FILE *out)
 "                        memory follows what is buffered (default 4194304)\n"
 "  --cc ALGORITHM        congestion control: cubic (RFC 9438, the default)\n"
 "                        or newreno (RFC 5681, RFC 6582)\n"
+"  --spin-us US          after a batch of work, a worker keeps looking at\n"
+"                        its rings for US microseconds before it sleeps\n"
+"                        in poll(); 0: sleep at once (default 50)\n"
+"  --busy-poll           never sleep: spin on the rings and run the\n"
+"                        device's NAPI from the worker (SO_PREFER_BUSY_POLL);\n"
+"                        one CPU per worker at 100%%, the lowest latency\n"
 "  --syncookies MODE     always: XDP answers every SYN with a cookie;\n"
 "                        never: xtcpd keeps SYN-RECEIVED state; auto (the\n"
 "                        default): xtcpd until the SYN rate or the\n"
@@ -290,6 +300,16 @@ static int parse_one(struct xt_config *cfg, int opt, const char *arg,
 		if (!cfg->cc)
 			return bad("--cc: '%s' is not cubic or newreno", arg);
 		return 0;
+	case OPT_SPIN_US:
+		n = parse_num(arg, 0, MAX_SPIN_US);
+		if (n < 0)
+			return bad("--spin-us: '%s' is not in 0-%u", arg,
+				   MAX_SPIN_US);
+		cfg->spin_us = (uint32_t)n;
+		return 0;
+	case OPT_BUSY_POLL:
+		cfg->busy_poll = 1;
+		return 0;
 	case OPT_RTO_MIN:
 		n = parse_num(arg, 1, 60000);
 		if (n < 0)
@@ -353,6 +373,7 @@ int xt_config_parse(struct xt_config *cfg, int argc, char **argv,
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->msl_s = DEFAULT_MSL_S;
+	cfg->spin_us = DEFAULT_SPIN_US;
 	cfg->max_conns = DEFAULT_MAX_CONNS;
 	cfg->eph_lo = DEFAULT_EPH_LO;
 	cfg->eph_hi = DEFAULT_EPH_HI;

@@ -51,6 +51,8 @@ struct xt_config {
 	uint32_t retries;		/* 0: the engine's default */
 	uint32_t sndbuf, rcvbuf;	/* 0: the engine's default */
 	const struct xt_cc_ops *cc;	/* --cc; NULL: the engine's (CUBIC) */
+	uint32_t spin_us;		/* a worker looks this long before sleeping */
+	int busy_poll;			/* ... or never sleeps */
 	enum xt_cookie_mode cookie_mode;
 	uint32_t cookie_period_s;	/* secret rotation */
 	uint32_t cookie_rate;		/* auto: SYNs per second that turn them on */

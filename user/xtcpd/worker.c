@@ -13,9 +13,19 @@
 
 /* How often the counters reach dstats; also how soon a stop is noticed. */
 #define PUBLISH_MS	100
+/* --busy-poll: how long one syscall may run the device's NAPI. */
+#define BUSY_POLL_US	50
 
 /* The services keep this pointer as long as the stack: it must outlive it. */
 static const struct xt_service_cfg service_defaults;
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
 
 uint64_t xt_now_ms(void)
 {
@@ -58,7 +68,7 @@ static int worker_emit(void *ctx, const struct xt_seg_out *o)
 	return 0;
 }
 
-static void worker_rx(struct xt_worker *w, uint64_t now)
+static unsigned worker_rx(struct xt_worker *w, uint64_t now)
 {
 	struct xt_rx_frame frames[XT_PORT_BATCH];
 	unsigned n = xt_port_rx(w->port, frames, XT_PORT_BATCH);
@@ -89,6 +99,7 @@ static void worker_rx(struct xt_worker *w, uint64_t now)
 	/* The stack copied what it keeps: the frames go back now. */
 	if (n)
 		xt_port_rx_release(w->port, frames, n);
+	return n;
 }
 
 /* The stack's counters into the pinned dstats map, for xtcpctl/bpftool. */
@@ -168,29 +179,54 @@ static void worker_apply_map(struct xt_worker *w)
 		map_apply_slowly(w, &b, b.ndel, nupd);
 }
 
+/*
+ * One turn of the loop: what arrived, then timers and callbacks, the map,
+ * and what leaves. Returns whether there was anything to do.
+ */
+static bool worker_turn(struct xt_worker *w)
+{
+	uint64_t now = xt_now_ms();
+	unsigned n = worker_rx(w, now);
+
+	xt_stack_poll(w->stack, now);
+	worker_apply_map(w);	/* before anything it concerns leaves */
+	xt_port_tx_flush(w->port);
+	if (now - w->published_at >= PUBLISH_MS)
+		worker_publish(w, now);
+	return n || xt_port_tx_waiting(w->port);
+}
+
+/*
+ * Sleeps in poll() until a frame or the next timer, unless there was work
+ * less than spin_us ago: under load the next batch is usually already on
+ * its way, and a wakeup per batch (a few microseconds, or a scheduler tick
+ * when the CPU is shared) would leave the client waiting while the CPU
+ * idles. --busy-poll never sleeps, and each empty turn runs the device's
+ * NAPI itself.
+ */
 static void *worker_main(void *arg)
 {
 	struct xt_worker *w = arg;
 	struct pollfd pfd = { .fd = xt_port_fd(w->port), .events = POLLIN };
+	uint64_t busy_at = 0;
 
 	while (!atomic_load(w->stop)) {
-		uint64_t delay = xt_port_tx_waiting(w->port) ? 0 :
-				 xt_stack_next_delay(w->stack, PUBLISH_MS);
-		int ret = poll(&pfd, 1, (int)delay);
-		uint64_t now = xt_now_ms();
-
-		if (ret < 0 && errno != EINTR) {
+		if (worker_turn(w)) {
+			busy_at = now_us();
+			continue;
+		}
+		if (w->cfg->busy_poll) {
+			xt_port_rx_kick(w->port);
+			continue;
+		}
+		if (now_us() - busy_at < w->cfg->spin_us)
+			continue;
+		if (poll(&pfd, 1, (int)xt_stack_next_delay(w->stack, PUBLISH_MS)) < 0 &&
+		    errno != EINTR) {
 			xt_err("q%u poll: %s", xt_port_queue(w->port),
 			       strerror(errno));
 			break;
 		}
-		if (ret > 0)
-			worker_rx(w, now);
-		xt_stack_poll(w->stack, now);
-		worker_apply_map(w);	/* before anything it concerns leaves */
-		xt_port_tx_flush(w->port);
-		if (now - w->published_at >= PUBLISH_MS)
-			worker_publish(w, now);
 	}
 	return NULL;
 }
@@ -281,6 +317,14 @@ int xt_worker_init(struct xt_worker *w)
 	stack_cfg_from(w, &c);
 	if (getrandom(&c.secret, sizeof(c.secret), 0) != sizeof(c.secret))
 		return -errno;
+	if (w->cfg->busy_poll) {
+		ret = xt_port_busy_poll(w->port, BUSY_POLL_US, XT_PORT_BATCH);
+		if (ret) {
+			xt_err("q%u: --busy-poll: %s", xt_port_queue(w->port),
+			       strerror(-ret));
+			return ret;
+		}
+	}
 	w->stack = xt_stack_new(&c, &sink, xt_now_ms());
 	if (!w->stack)
 		return -ENOMEM;
