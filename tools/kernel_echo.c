@@ -5,14 +5,17 @@
  * per connection, blocking reads and writes of up to 64 KB: the simplest
  * server that never stands between the kernel's TCP and the measurement.
  * The peer's FIN is answered with ours once everything was echoed.
+ * With `discard`, it reads and drops instead (RFC 863), as xtcpd's
+ * discard service does: the Linux side of xtcp-bench's bulk.
  *
- *   kernel_echo PORT
+ *   kernel_echo PORT [discard]
  */
 #include <errno.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -34,7 +37,7 @@ static int write_all(int fd, const char *buf, ssize_t n)
 	return 0;
 }
 
-static void serve(int fd)
+static void serve(int fd, int discard)
 {
 	static char buf[ECHO_BUF];
 	ssize_t n;
@@ -42,7 +45,7 @@ static void serve(int fd)
 	while ((n = read(fd, buf, sizeof(buf))) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0 || write_all(fd, buf, n))
+		if (n < 0 || (!discard && write_all(fd, buf, n)))
 			break;
 	}
 	close(fd);
@@ -51,10 +54,11 @@ static void serve(int fd)
 int main(int argc, char **argv)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET };
-	int one = 1, lfd, port = argc == 2 ? atoi(argv[1]) : 0;
+	int discard = argc == 3 && !strcmp(argv[2], "discard");
+	int one = 1, lfd, port = argc == 2 || discard ? atoi(argv[1]) : 0;
 
 	if (port <= 0 || port > 65535) {
-		fprintf(stderr, "usage: kernel_echo PORT\n");
+		fprintf(stderr, "usage: kernel_echo PORT [discard]\n");
 		return 2;
 	}
 	signal(SIGCHLD, SIG_IGN);	/* children reap themselves */
@@ -79,7 +83,7 @@ int main(int argc, char **argv)
 		switch (fork()) {
 		case 0:
 			close(lfd);
-			serve(fd);
+			serve(fd, discard);
 			_exit(0);
 		case -1:
 			perror("kernel_echo: fork");	/* not served */
