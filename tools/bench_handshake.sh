@@ -17,7 +17,9 @@
 # a busy machine delays them by milliseconds.
 #
 # Cases, each BENCH_SECONDS (5) after BENCH_WARMUP (1) seconds:
-#   crr         the xdp engine, BENCH_CONNS (64) connections, closed loop
+#   crr         the xdp engine, BENCH_CONNS (128) connections, closed loop
+#               (more overflow the veths' 256-frame rings: the last ACK
+#               and the next SYN travel together)
 #   crr_flood_R the same during a SYN flood of R SYN/s (BENCH_FLOODS:
 #               300000 1000000) from random 198.18.0.0/15 sources
 #   synflood    a flat-out flood alone; SYN-ACKs/s (Linux: tcp_syncookies=2,
@@ -43,7 +45,7 @@ trap - ERR
 ROUNDS=${BENCH_ROUNDS:-3}
 SECS=${BENCH_SECONDS:-5}
 WARM=${BENCH_WARMUP:-1}
-CONNS=${BENCH_CONNS:-64}
+CONNS=${BENCH_CONNS:-128}
 NAPI_PRIO=${BENCH_NAPI_PRIO:-50}
 FLOODS=${BENCH_FLOODS:-300000 1000000}
 OUT=${BENCH_OUT:-$REPO/bench/results}
