@@ -46,6 +46,17 @@ IMPAIR    := $(BUILD)/impair
 IMPAIR_SRCS := $(wildcard tools/impair/*.c)
 IMPAIR_LIBS = $(shell pkg-config --libs libnftnl libmnl libnetfilter_queue) -lm
 
+# xtcp-bench (tools/xtcp-bench/): its XDP programs, their skeletons, the tool.
+XB_DIR      := tools/xtcp-bench
+XB_BUILD    := $(BUILD)/tools/xtcp-bench
+XB_BPF_OBJS := $(patsubst $(XB_DIR)/%.bpf.c,$(XB_BUILD)/%.bpf.o,$(wildcard $(XB_DIR)/*.bpf.c))
+XB_SKELS    := $(XB_BPF_OBJS:.bpf.o=.skel.h)
+XB_SRCS     := $(filter-out %.bpf.c,$(wildcard $(XB_DIR)/*.c))
+XB_HDRS     := $(wildcard $(XB_DIR)/*.h) $(wildcard include/xtcp/*.h)
+XBENCH      := $(BUILD)/xtcp-bench
+# Kept: make would delete them as intermediates of the skeletons.
+.SECONDARY: $(XB_BPF_OBJS)
+
 TEST_LIB_SRCS := $(wildcard tests/lib/*.c)
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 BPFT_SRCS := $(wildcard tests/bpf/*.c)
@@ -59,7 +70,8 @@ FUZZ_SECONDS ?= 60
 .PHONY: all deps check test-unit test-bpf test-integration fuzz fuzz-smoke \
 	demo bench clean help
 
-all: $(BPF_OBJS) $(SKEL) $(XTCPD) $(XTCPCTL) $(KHTTPD) $(KECHO) $(IMPAIR) $(UNIT_BIN) $(BPFT_BIN)
+all: $(BPF_OBJS) $(SKEL) $(XTCPD) $(XTCPCTL) $(KHTTPD) $(KECHO) $(IMPAIR) $(XBENCH) \
+	$(UNIT_BIN) $(BPFT_BIN)
 
 help:
 	@echo "make [all]          build everything into $(BUILD)/"
@@ -70,8 +82,8 @@ help:
 	@echo "make test-integration  veth testbed: xtcpd against Linux (root)"
 	@echo "make fuzz           libFuzzer on the frame parser (FUZZ_SECONDS=$(FUZZ_SECONDS))"
 	@echo "make demo           testbed + xtcpd + Linux clients, explained"
-	@echo "make bench          handshake rate, SYN-flood survival and goodput on an"
-	@echo "                    impaired link, each against the kernel"
+	@echo "make bench          xtcp-bench's handshake rates, floods, rr and bulk, and"
+	@echo "                    goodput on an impaired link, each against the kernel"
 
 deps:
 	$(Q)tools/deps.sh
@@ -113,6 +125,20 @@ $(KHTTPD): tools/kernel_httpd.c
 $(IMPAIR): $(IMPAIR_SRCS) $(wildcard tools/impair/*.h)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(IMPAIR_SRCS) $(IMPAIR_LIBS) -o $@
+
+$(XB_BUILD)/%.bpf.o: $(XB_DIR)/%.bpf.c $(XB_HDRS)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -I$(XB_DIR) -c $< -o $@
+
+$(XB_BUILD)/%.skel.h: $(XB_BUILD)/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name xb_$*_bpf > $@
+
+$(XBENCH): $(XB_SRCS) $(XB_SKELS) $(XB_HDRS)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -I$(XB_DIR) -I$(XB_BUILD) $(PKG_CFLAGS) $(XB_SRCS) \
+		$(PKG_LIBS) -lpthread -o $@
 
 $(UNIT_BIN): $(UNIT_SRCS) $(TEST_LIB_SRCS) $(LIB) $(wildcard tests/lib/*.h)
 	$(call msg,TEST,$@)
@@ -169,7 +195,7 @@ demo: deps
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)tools/bench.sh
+	$(Q)tools/bench_handshake.sh
 	$(Q)tools/bench_datapath.sh
 
 clean:

@@ -10,6 +10,7 @@ PACKAGES=(
 	libcriterion-dev libclang-rt-14-dev       # unit tests, libFuzzer runtime
 	iproute2 ethtool iputils-ping tcpdump     # testbed and captures
 	socat curl netcat-openbsd wrk hping3      # Linux peers and load
+	gnuplot-nox                               # make bench's plots
 	coreutils procps util-linux               # sha256sum, pgrep-free ps, nsenter
 	libnftnl-dev libmnl-dev libnetfilter-queue-dev  # tools/impair: nftables, NFQUEUE
 )

@@ -5,8 +5,10 @@
  * per connection, blocking reads and writes of up to 64 KB: the simplest
  * server that never stands between the kernel's TCP and the measurement.
  * The peer's FIN is answered with ours once everything was echoed.
+ * With `discard`, it reads and drops instead (RFC 863), as xtcpd's
+ * discard service does: the Linux side of xtcp-bench's bulk.
  *
- *   kernel_echo PORT [CC]
+ *   kernel_echo PORT [discard] [CC]
  *
  * CC picks the congestion control of every connection (TCP_CONGESTION on
  * the listener, which accepted sockets inherit), so the bench can compare
@@ -41,7 +43,7 @@ static int write_all(int fd, const char *buf, ssize_t n)
 	return 0;
 }
 
-static void serve(int fd)
+static void serve(int fd, int discard)
 {
 	static char buf[ECHO_BUF];
 	ssize_t n;
@@ -49,7 +51,7 @@ static void serve(int fd)
 	while ((n = read(fd, buf, sizeof(buf))) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0 || write_all(fd, buf, n))
+		if (n < 0 || (!discard && write_all(fd, buf, n)))
 			break;
 	}
 	close(fd);
@@ -58,11 +60,20 @@ static void serve(int fd)
 int main(int argc, char **argv)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET };
-	int one = 1, lfd, port = argc == 2 || argc == 3 ? atoi(argv[1]) : 0;
-	const char *cc = argc == 3 ? argv[2] : NULL;
+	int one = 1, lfd, port = argc >= 2 && argc <= 4 ? atoi(argv[1]) : 0;
+	int discard = 0;
+	const char *cc = NULL;
 
+	for (int i = 2; i < argc && port > 0; i++) {
+		if (!strcmp(argv[i], "discard") && !discard)
+			discard = 1;
+		else if (!cc)
+			cc = argv[i];
+		else
+			port = 0;
+	}
 	if (port <= 0 || port > 65535) {
-		fprintf(stderr, "usage: kernel_echo PORT [CC]\n");
+		fprintf(stderr, "usage: kernel_echo PORT [discard] [CC]\n");
 		return 2;
 	}
 	signal(SIGCHLD, SIG_IGN);	/* children reap themselves */
@@ -93,7 +104,7 @@ int main(int argc, char **argv)
 		switch (fork()) {
 		case 0:
 			close(lfd);
-			serve(fd);
+			serve(fd, discard);
 			_exit(0);
 		case -1:
 			perror("kernel_echo: fork");	/* not served */

@@ -2,10 +2,14 @@
 /*
  * The Linux kernel's side of `make bench`: the smallest fair HTTP server
  * on kernel sockets. One thread, epoll, non-blocking accept4 in batches;
- * every request gets the same response as xtcpd's http service (`GET /`:
- * 16 bytes, "hello from xtcp\n"), keep-alive unless the request says
- * "Connection: close". It exists so that both stacks are measured with the
- * same application work and the same client.
+ * every request gets the same bytes as from xtcpd's http service
+ * (`GET /`: 16 bytes, "hello from xtcp\n"; `GET /N`: N bytes of its
+ * 64-byte pattern, here for N up to 64 KiB; xtcp-bench's crr asks for
+ * /63, a 128-byte response), keep-alive unless the request says
+ * "Connection: close", closed when the client has closed. It exists so
+ * that both stacks are measured with the same application work and the
+ * same client. A response the socket cannot take at once (only bodies of
+ * tens of KiB) closes the connection.
  *
  *   kernel_httpd PORT [BACKLOG]
  */
@@ -20,13 +24,14 @@
 #include <unistd.h>
 
 #define MAX_EVENTS	256
+#define MAX_BODY	65536
+#define ROOT_BODY	"hello from xtcp\n"
+/* xtcpd's http service (user/app/http.c): body byte i is PATTERN[i % 64]. */
+#define PATTERN \
+	"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.\n"
+#define PATTERN_LEN	(sizeof(PATTERN) - 1)
 
-static const char resp_keep[] =
-	"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
-	"Content-Length: 16\r\n\r\nhello from xtcp\n";
-static const char resp_close[] =
-	"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
-	"Content-Length: 16\r\nConnection: close\r\n\r\nhello from xtcp\n";
+static char out[MAX_BODY + 256];
 
 static int listen_on(int port, int backlog)
 {
@@ -57,6 +62,36 @@ static void accept_all(int ep, int lfd)
 	}
 }
 
+/*
+ * The response to the request starting at req, as xtcpd's http service
+ * words it, in out; its length. "GET /N " asks for N pattern bytes.
+ */
+static size_t respond(const char *req, int closing)
+{
+	const char *conn = closing ? "Connection: close\r\n" : "";
+	char *end;
+	long size = -1;
+	int n;
+
+	if (!strncmp(req, "GET /", 5) && req[5] >= '0' && req[5] <= '9') {
+		size = strtol(req + 5, &end, 10);
+		if (*end != ' ' || size > MAX_BODY)
+			size = -1;
+	}
+	if (size < 0) {
+		n = snprintf(out, sizeof(out), "HTTP/1.1 200 OK\r\n"
+			     "Content-Type: text/plain\r\nContent-Length: %zu\r\n"
+			     "%s\r\n%s", sizeof(ROOT_BODY) - 1, conn, ROOT_BODY);
+		return (size_t)n;
+	}
+	n = snprintf(out, sizeof(out), "HTTP/1.1 200 OK\r\n"
+		     "Content-Type: text/plain\r\nContent-Length: %ld\r\n%s\r\n",
+		     size, conn);
+	for (long i = 0; i < size; i++)
+		out[n + i] = PATTERN[i % PATTERN_LEN];
+	return (size_t)n + (size_t)size;
+}
+
 /* Answers every complete request read; closes at EOF or when asked. */
 static void serve(int fd)
 {
@@ -71,12 +106,13 @@ static void serve(int fd)
 	}
 	buf[n] = '\0';
 	closing = strstr(buf, "onnection: close") != NULL;
-	for (char *p = buf; (p = strstr(p, "\r\n\r\n")); p += 4) {
-		const char *r = closing ? resp_close : resp_keep;
-		size_t len = closing ? sizeof(resp_close) - 1 : sizeof(resp_keep) - 1;
+	for (char *req = buf, *p; (p = strstr(req, "\r\n\r\n")); req = p + 4) {
+		size_t len = respond(req, closing);
 
-		if (write(fd, r, len) != (ssize_t)len)
+		if (write(fd, out, len) != (ssize_t)len) {
+			closing = 1;
 			break;
+		}
 	}
 	if (closing)
 		close(fd);
