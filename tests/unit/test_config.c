@@ -60,6 +60,21 @@ Test(config, congestion_control_by_name)
 	cr_assert_eq(cfg.cc, &xt_cc_cubic);
 }
 
+Test(config, drain_and_log_level)
+{
+	cr_assert_eq(PARSE(&cfg, err, "--iface", "e", "--listen", "80:http"), 0);
+	cr_assert_eq(cfg.drain_ms, 5000, "a few seconds by default");
+	cr_assert_eq(cfg.log_level, XT_LOG_INFO);
+	cr_assert_eq(PARSE(&cfg, err, "--iface", "e", "--listen", "80:http",
+			   "--drain-timeout", "0.25", "--log-level", "warning"),
+		     0, "%s", err);
+	cr_assert_eq(cfg.drain_ms, 250);
+	cr_assert_eq(cfg.log_level, XT_LOG_WARN);
+	cr_assert_eq(PARSE(&cfg, err, "--iface", "e", "--listen", "80:http",
+			   "-v"), 0, "%s", err);
+	cr_assert_eq(cfg.log_level, XT_LOG_DEBUG);
+}
+
 struct bad_case {
 	const char *why;
 	int argc;
@@ -99,6 +114,12 @@ Test(config, refuses_bad_input)
 		    "--sndbuf", "10"),
 		BAD("unknown congestion control", "--iface", "e",
 		    "--listen", "80:http", "--cc", "bbr"),
+		BAD("negative drain", "--iface", "e", "--listen", "80:http",
+		    "--drain-timeout", "-1"),
+		BAD("drain not a number", "--iface", "e", "--listen", "80:http",
+		    "--drain-timeout", "5s"),
+		BAD("unknown log level", "--iface", "e", "--listen", "80:http",
+		    "--log-level", "loud"),
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

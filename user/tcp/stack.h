@@ -109,6 +109,15 @@ struct xt_map_batch {
 void xt_stack_take_map_batch(struct xt_stack *st, struct xt_map_batch *b);
 
 unsigned xt_stack_conn_count(const struct xt_stack *st);
+
+/*
+ * drain.c: stop accepting (SYNs and cookie ACKs to the listeners are then
+ * reset, as for a port nobody serves) and ask every application to finish
+ * and close (xt_app_ops.drain, at the end of the next poll).
+ */
+void xt_stack_drain(struct xt_stack *st);
+/* Connections still to finish: every one not CLOSED or in TIME-WAIT. */
+unsigned xt_stack_unfinished(const struct xt_stack *st);
 /* The window scale a stack announces for a receive buffer of this size. */
 uint8_t xt_stack_wscale_for(uint32_t rcvbuf);
 const struct xt_stack_stats *xt_stack_stats(const struct xt_stack *st);

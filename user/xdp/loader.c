@@ -37,6 +37,7 @@ struct xt_loader {
 	char ifname[IF_NAMESIZE];
 	char pin_dir[PATH_MAX];
 	int pinned;
+	int dispatcher;			/* attached through libxdp's dispatcher */
 };
 
 int xt_pin_dir(char *buf, size_t len, const char *ifname)
@@ -177,6 +178,32 @@ static int attach(struct xt_loader *ld, enum xt_xdp_mode want)
 	return ret;
 }
 
+/*
+ * Whether libxdp attached through its dispatcher (other programs can share
+ * the interface) or, when the dispatcher cannot load (libxdp 1.3.1 fails
+ * its compatibility check with EPERM on some kernels, or
+ * LIBXDP_SKIP_DISPATCHER is set), as the interface's only program.
+ */
+static void report_attach(struct xt_loader *ld)
+{
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ld->ifindex);
+
+	if (libxdp_get_error(mp)) {
+		xt_warn("attached to %s, but libxdp cannot read it back", ld->ifname);
+		return;
+	}
+	ld->dispatcher = !xdp_multiprog__is_legacy(mp);
+	if (ld->dispatcher)
+		xt_info("attached to %s in %s mode through libxdp's dispatcher: "
+			"other XDP programs can share it (xdp-loader status %s)",
+			ld->ifname, xt_loader_mode_name(ld), ld->ifname);
+	else
+		xt_info("attached to %s in %s mode alone: libxdp's dispatcher did "
+			"not load here (-v says why), so no other XDP program can "
+			"share %s", ld->ifname, xt_loader_mode_name(ld), ld->ifname);
+	xdp_multiprog__close(mp);
+}
+
 static int pin_maps(struct xt_loader *ld)
 {
 	struct bpf_map *map;
@@ -235,8 +262,10 @@ int xt_loader_open(struct xt_loader **out, const char *ifname,
 		goto cleanup;
 	}
 	ret = attach(ld, mode);
-	if (!ret)
+	if (!ret) {
+		report_attach(ld);
 		ret = pin_maps(ld);
+	}
 	if (ret)
 		goto cleanup;
 	*out = ld;
@@ -257,9 +286,13 @@ void xt_loader_close(struct xt_loader *ld)
 		if (ret)
 			xt_warn("detaching XDP from %s: %s", ld->ifname,
 				strerror(-ret));
+		else
+			xt_info("detached from %s", ld->ifname);
 	}
-	if (ld->pinned)
+	if (ld->pinned) {
 		unpin_dir(ld->pin_dir);
+		xt_info("removed %s", ld->pin_dir);
+	}
 	xdp_program__close(ld->prog);
 	xtcp_bpf__destroy(ld->skel);
 	free(ld);
@@ -312,6 +345,11 @@ struct xt_conn_win *xt_loader_map_conn_win(const struct xt_loader *ld)
 		       bpf_map__fd(ld->skel->maps.conn_win), 0);
 
 	return p == MAP_FAILED ? NULL : p;
+}
+
+int xt_loader_dispatcher(const struct xt_loader *ld)
+{
+	return ld->dispatcher;
 }
 
 const char *xt_loader_mode_name(const struct xt_loader *ld)

@@ -31,6 +31,8 @@ int xt_loader_stats_fd(const struct xt_loader *ld);
 /* The conn_win array, mapped read-write; NULL and errno on failure. */
 struct xt_conn_win *xt_loader_map_conn_win(const struct xt_loader *ld);
 const char *xt_loader_mode_name(const struct xt_loader *ld);
+/* 1: through libxdp's dispatcher; 0: attached alone (the fallback). */
+int xt_loader_dispatcher(const struct xt_loader *ld);
 
 /* The pin directory of an interface: XT_PIN_ROOT "/" ifname. */
 int xt_pin_dir(char *buf, size_t len, const char *ifname);

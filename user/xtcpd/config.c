@@ -15,7 +15,7 @@ enum {
 	OPT_KEEPALIVE, OPT_MSL, OPT_MAX_CONNS, OPT_CONNECT, OPT_LOCAL_PORTS,
 	OPT_RTO_MIN, OPT_RETRIES, OPT_SNDBUF, OPT_RCVBUF,
 	OPT_SYNCOOKIES, OPT_COOKIE_PERIOD, OPT_COOKIE_RATE, OPT_COOKIE_HALF_OPEN,
-	OPT_DROP_BAD_COOKIES, OPT_CC,
+	OPT_DROP_BAD_COOKIES, OPT_CC, OPT_LOG_LEVEL, OPT_DRAIN_TIMEOUT,
 };
 
 #define DEFAULT_COOKIE_PERIOD_S	60
@@ -29,6 +29,8 @@ enum {
 #define DEFAULT_EPH_HI		61999
 
 #define DEFAULT_MSL_S		30
+#define DEFAULT_DRAIN_MS	5000
+#define MAX_DRAIN_S		3600
 #define DEFAULT_MAX_CONNS	65536
 #define MAX_MAX_CONNS		XT_MAX_CONNS
 
@@ -53,6 +55,8 @@ static const struct option long_opts[] = {
 	{ "cookie-rate", required_argument, NULL, OPT_COOKIE_RATE },
 	{ "cookie-half-open", required_argument, NULL, OPT_COOKIE_HALF_OPEN },
 	{ "drop-bad-cookies", no_argument, NULL, OPT_DROP_BAD_COOKIES },
+	{ "log-level",	required_argument, NULL, OPT_LOG_LEVEL },
+	{ "drain-timeout", required_argument, NULL, OPT_DRAIN_TIMEOUT },
 	{ "verbose",	no_argument,	   NULL, 'v' },
 	{ "help",	no_argument,	   NULL, 'h' },
 	{ 0 }
@@ -69,7 +73,8 @@ void xt_config_usage(FILE *out)
 "             [--syncookies always|auto|never] [--cookie-period SECONDS]\n"
 "             [--cookie-rate SYNS_PER_S] [--cookie-half-open N]\n"
 "             [--drop-bad-cookies]\n"
-"             [--xdp-mode native|skb] [--queues N] [-v]\n"
+"             [--xdp-mode native|skb] [--queues N] [--drain-timeout S]\n"
+"             [--log-level error|warning|info|debug] [-v]\n"
 "\n"
 "  --iface IF            interface to attach the XDP program to\n"
 "  --addr A.B.C.D        local IPv4 address (default: the interface's first)\n"
@@ -106,7 +111,16 @@ void xt_config_usage(FILE *out)
 "  --xdp-mode MODE       native (driver) or skb (generic); default: native,\n"
 "                        falling back to skb with a warning\n"
 "  --queues N            serve RX queues 0..N-1 (default: all of them)\n"
-"  -v, --verbose         log every segment\n"
+"  --drain-timeout S     on SIGTERM, how long open connections get to\n"
+"                        finish and close with a FIN (default 5; 0 resets\n"
+"                        them at once). Meanwhile SYNs and handshake ACKs\n"
+"                        to the listening ports are answered with a RST,\n"
+"                        as by a closed port; a second SIGTERM (or SIGINT)\n"
+"                        ends the wait. What is still open is reset.\n"
+"  --log-level LEVEL     error, warning, info (the default) or debug; one\n"
+"                        line per event on stderr\n"
+"  -v, --verbose         --log-level debug: also every segment and every\n"
+"                        state change\n"
 "  -h, --help            this text\n");
 }
 
@@ -233,6 +247,22 @@ static int parse_keepalive(struct xt_config *cfg, const char *arg,
 	return 0;
 }
 
+/* Seconds, with a fraction if wanted: "5", "0.5". */
+static int parse_drain(struct xt_config *cfg, const char *arg,
+		       char *err, size_t errlen)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || end == arg || *end || !(v >= 0 && v <= MAX_DRAIN_S))
+		return bad("--drain-timeout: '%s' is not in 0-%d seconds", arg,
+			   MAX_DRAIN_S);
+	cfg->drain_ms = (uint32_t)(v * 1000 + 0.5);
+	return 0;
+}
+
 static int parse_one(struct xt_config *cfg, int opt, const char *arg,
 		     char *err, size_t errlen)
 {
@@ -340,7 +370,15 @@ static int parse_one(struct xt_config *cfg, int opt, const char *arg,
 		return 0;
 	case 'v':
 		cfg->verbose++;
+		cfg->log_level = XT_LOG_DEBUG;
 		return 0;
+	case OPT_LOG_LEVEL:
+		if (xt_log_level_parse(arg, &cfg->log_level))
+			return bad("--log-level: '%s' is not error, warning, info or debug",
+				   arg);
+		return 0;
+	case OPT_DRAIN_TIMEOUT:
+		return parse_drain(cfg, arg, err, errlen);
 	default:
 		return bad("unknown option; see xtcpd --help");
 	}
@@ -359,6 +397,8 @@ int xt_config_parse(struct xt_config *cfg, int argc, char **argv,
 	cfg->cookie_period_s = DEFAULT_COOKIE_PERIOD_S;
 	cfg->cookie_rate = DEFAULT_COOKIE_RATE;
 	cfg->cookie_half_open = DEFAULT_COOKIE_HALF;
+	cfg->log_level = XT_LOG_INFO;
+	cfg->drain_ms = DEFAULT_DRAIN_MS;
 	optind = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":vh", long_opts, NULL)) != -1) {

@@ -6,6 +6,7 @@
 #include <net/if.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "common/log.h"
 #include "xtcp/maps.h"
 
 struct xt_cc_ops;
@@ -57,6 +58,9 @@ struct xt_config {
 	uint32_t cookie_half_open;	/* auto: SYN-RECEIVED count that does */
 	int drop_bad_cookies;		/* drop an ACK with a bad cookie, not RST */
 	int verbose;
+	enum xt_log_level log_level;	/* --log-level; -v makes it debug */
+	uint32_t drain_ms;		/* SIGTERM: how long open connections
+					 * get to close; 0: reset at once */
 };
 
 /*

@@ -186,7 +186,12 @@ static void *worker_main(void *arg)
 		}
 		if (ret > 0)
 			worker_rx(w, now);
+		if (!w->draining && atomic_load(w->drain)) {
+			xt_stack_drain(w->stack);
+			w->draining = true;
+		}
 		xt_stack_poll(w->stack, now);
+		atomic_store(&w->unfinished, xt_stack_unfinished(w->stack));
 		worker_apply_map(w);	/* before anything it concerns leaves */
 		xt_port_tx_flush(w->port);
 		if (now - w->published_at >= PUBLISH_MS)
@@ -322,8 +327,14 @@ void xt_worker_join(struct xt_worker *w)
 
 void xt_worker_fini(struct xt_worker *w)
 {
+	unsigned left;
+
 	if (!w->stack)
 		return;
+	left = xt_stack_unfinished(w->stack);
+	if (left)
+		xt_info("q%u: resetting %u open connection%s", w->index, left,
+			left == 1 ? "" : "s");
 	xt_stack_free(w->stack, xt_now_ms());
 	w->stack = NULL;
 	/* The resets below go out after the conns entries are gone: fine. */

@@ -9,6 +9,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include "tcp/stack.h"
 #include "xdp/netif.h"
@@ -30,6 +31,8 @@ struct xt_worker {
 	const struct xt_config *cfg;
 	const struct xt_netif *nif;
 	atomic_int *stop;
+	atomic_int *drain;		/* set by main() on SIGTERM */
+	bool draining;			/* the stack was told */
 	int dstats_fd;			/* where the counters are published */
 	int conns_fd;			/* the conns map, kept by this worker */
 	struct xt_conn_win *win;	/* the mmapped conn_win array */
@@ -42,6 +45,8 @@ struct xt_worker {
 	 * updated at publish time.
 	 */
 	_Atomic uint64_t syns_seen, half_open, bad_csum;
+	/* Connections not yet CLOSED or TIME-WAIT, after every batch. */
+	_Atomic uint32_t unfinished;
 	uint32_t index;			/* this worker's slot there */
 	uint64_t published_at;
 	pthread_t thread;
@@ -54,7 +59,7 @@ int xt_worker_init(struct xt_worker *w);
 int xt_worker_start(struct xt_worker *w);
 /* Waits for the worker to notice *stop and return. */
 void xt_worker_join(struct xt_worker *w);
-/* Resets what is still open and frees the stack; after join. */
+/* Resets what is still open (and says how many) and frees the stack. */
 void xt_worker_fini(struct xt_worker *w);
 
 uint64_t xt_now_ms(void);
