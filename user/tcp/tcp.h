@@ -122,6 +122,7 @@ struct xt_sock {
 	uint32_t rto_ms;
 	bool rtt_valid;
 	uint32_t retries;
+	uint32_t retrans;		/* segments sent again, all told */
 	uint32_t persist_backoff;
 	uint32_t keepalive_probes;
 	uint64_t last_rcv;		/* for keepalive, ms */

@@ -28,6 +28,7 @@
 #include "tcp/stack.h"
 #include "xtcpd/config.h"
 #include "xtcpd/cookies.h"
+#include "xtcpd/ctlsrv.h"
 #include "xtcpd/csum_hint.h"
 #include "xtcpd/worker.h"
 
@@ -51,6 +52,7 @@ struct daemon {
 	struct xt_cookies cookies;
 	struct xt_csum_hint csum_hint;
 	struct xt_worker workers[XT_MAX_QUEUES];
+	struct xt_ctlsrv ctlsrv;
 	int nworkers;
 	atomic_int stop;
 	atomic_int drain;
@@ -396,11 +398,15 @@ int main(int argc, char **argv)
 		ret = prepare_connects(&d);
 	if (!ret)
 		ret = start_workers(&d);
+	if (!ret)
+		ret = xt_ctlsrv_start(&d.ctlsrv, d.cfg.ifname, d.workers,
+				      d.nworkers);
 	if (!ret) {
 		xt_csum_hint_init(&d.csum_hint, d.cfg.ifname, d.nif.ifindex);
 		print_ready(&d);
 		drain(&d, serve(&d));
 	}
+	xt_ctlsrv_stop(&d.ctlsrv);
 	stop_workers(&d);
 	if (d.win)
 		munmap(d.win, (size_t)XT_MAX_CONNS * sizeof(*d.win));

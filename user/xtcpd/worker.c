@@ -2,8 +2,11 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
 #include <sys/random.h>
 #include <bpf/bpf.h>
 #include "app/service.h"
@@ -168,23 +171,82 @@ static void worker_apply_map(struct xt_worker *w)
 		map_apply_slowly(w, &b, b.ndel, nupd);
 }
 
+void xt_worker_wake(struct xt_worker *w)
+{
+	uint64_t one = 1;
+
+	if (w->wake_fd > 0 && write(w->wake_fd, &one, sizeof(one)) < 0)
+		xt_dbg("q%u: wake: %s", w->index, strerror(errno));
+}
+
+/* After a batch: the snapshot the control thread asked for, if any. */
+static void worker_answer_snapshot(struct xt_worker *w)
+{
+	unsigned n;
+
+	if (!atomic_load(&w->snap_want) || atomic_load(&w->snap_done))
+		return;
+	n = xt_stack_conn_count(w->stack);
+	w->snap = calloc(n ? n : 1, sizeof(*w->snap));
+	w->nsnap = w->snap ? xt_stack_conn_info(w->stack, w->snap, n) : 0;
+	if (w->nsnap > n)
+		w->nsnap = n;
+	for (unsigned i = 0; i < w->nsnap; i++)
+		w->snap[i].worker = (uint8_t)w->index;
+	atomic_store(&w->snap_want, 0);
+	atomic_store(&w->snap_done, 1);
+}
+
+int xt_worker_snapshot(struct xt_worker *w, struct xt_conn_info **out,
+		       unsigned *n, int timeout_ms)
+{
+	uint64_t deadline = xt_now_ms() + (uint64_t)timeout_ms;
+	struct timespec tick = { .tv_nsec = 1000000 };
+
+	if (atomic_load(&w->snap_done)) {	/* a late answer to a timeout */
+		free(w->snap);
+		atomic_store(&w->snap_done, 0);
+	}
+	atomic_store(&w->snap_want, 1);
+	xt_worker_wake(w);
+	while (!atomic_load(&w->snap_done)) {
+		if (xt_now_ms() >= deadline) {
+			atomic_store(&w->snap_want, 0);
+			return -ETIMEDOUT;
+		}
+		nanosleep(&tick, NULL);
+	}
+	*out = w->snap;
+	*n = w->nsnap;
+	w->snap = NULL;
+	atomic_store(&w->snap_done, 0);
+	return 0;
+}
+
 static void *worker_main(void *arg)
 {
 	struct xt_worker *w = arg;
-	struct pollfd pfd = { .fd = xt_port_fd(w->port), .events = POLLIN };
+	struct pollfd pfd[2] = {
+		{ .fd = xt_port_fd(w->port), .events = POLLIN },
+		{ .fd = w->wake_fd, .events = POLLIN },
+	};
 
 	while (!atomic_load(w->stop)) {
 		uint64_t delay = xt_port_tx_waiting(w->port) ? 0 :
 				 xt_stack_next_delay(w->stack, PUBLISH_MS);
-		int ret = poll(&pfd, 1, (int)delay);
+		int ret = poll(pfd, 2, (int)delay);
 		uint64_t now = xt_now_ms();
+		uint64_t drained;
 
 		if (ret < 0 && errno != EINTR) {
 			xt_err("q%u poll: %s", xt_port_queue(w->port),
 			       strerror(errno));
 			break;
 		}
-		if (ret > 0)
+		if (ret > 0 && (pfd[1].revents & POLLIN) &&
+		    read(w->wake_fd, &drained, sizeof(drained)) < 0)
+			xt_dbg("q%u: wake: %s", w->index, strerror(errno));
+		if (ret > 0 && (pfd[0].revents & POLLIN))
 			worker_rx(w, now);
 		if (!w->draining && atomic_load(w->drain)) {
 			xt_stack_drain(w->stack);
@@ -194,6 +256,7 @@ static void *worker_main(void *arg)
 		atomic_store(&w->unfinished, xt_stack_unfinished(w->stack));
 		worker_apply_map(w);	/* before anything it concerns leaves */
 		xt_port_tx_flush(w->port);
+		worker_answer_snapshot(w);
 		if (now - w->published_at >= PUBLISH_MS)
 			worker_publish(w, now);
 	}
@@ -283,6 +346,9 @@ int xt_worker_init(struct xt_worker *w)
 	struct xt_stack_cfg c;
 	int ret;
 
+	w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (w->wake_fd < 0)
+		return -errno;
 	stack_cfg_from(w, &c);
 	if (getrandom(&c.secret, sizeof(c.secret), 0) != sizeof(c.secret))
 		return -errno;
@@ -329,6 +395,11 @@ void xt_worker_fini(struct xt_worker *w)
 {
 	unsigned left;
 
+	if (w->wake_fd > 0)
+		close(w->wake_fd);
+	w->wake_fd = -1;
+	free(w->snap);
+	w->snap = NULL;
 	if (!w->stack)
 		return;
 	left = xt_stack_unfinished(w->stack);
