@@ -12,6 +12,7 @@ PACKAGES=(
 	socat curl netcat-openbsd wrk hping3      # Linux peers and load
 	coreutils procps util-linux               # sha256sum, pgrep-free ps, nsenter
 	libnftnl-dev libmnl-dev libnetfilter-queue-dev  # tools/impair: nftables, NFQUEUE
+	systemd man-db                            # test_install: systemd-analyze verify, man
 )
 
 missing=()

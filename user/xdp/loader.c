@@ -31,6 +31,7 @@
 
 struct xt_loader {
 	struct xtcp_bpf *skel;
+	void *obj_buf;			/* the object file's bytes, if one */
 	struct xdp_program *prog;
 	enum xdp_attach_mode mode;
 	int ifindex;
@@ -230,8 +231,72 @@ static int pin_maps(struct xt_loader *ld)
 	return 0;
 }
 
+/* The whole file, malloc'ed; NULL with errno. */
+static void *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	void *buf = NULL;
+	long n;
+
+	if (!f)
+		return NULL;
+	if (!fseek(f, 0, SEEK_END) && (n = ftell(f)) > 0 && !fseek(f, 0, SEEK_SET)) {
+		buf = malloc((size_t)n);
+		if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+			free(buf);
+			buf = NULL;
+			errno = EIO;
+		}
+		*len = (size_t)n;
+	} else {
+		errno = EINVAL;
+	}
+	fclose(f);
+	return buf;
+}
+
+/*
+ * The skeleton over the object file at path (the installed one, which
+ * may be newer than the copy built into xtcpd), or over that built-in
+ * copy when path is NULL. libbpf reads the bytes in place: they live as
+ * long as the skeleton.
+ */
+static int open_object(struct xt_loader *ld, const char *path)
+{
+	size_t len = 0;
+	int ret;
+
+	if (!path) {
+		ld->skel = xtcp_bpf__open();
+		if (!ld->skel) {
+			xt_err("cannot open the XDP object: %s", strerror(errno));
+			return -errno;
+		}
+		return 0;
+	}
+	ld->obj_buf = read_file(path, &len);
+	ld->skel = calloc(1, sizeof(*ld->skel));
+	if (!ld->obj_buf || !ld->skel) {
+		xt_err("cannot read the XDP object %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	ret = xtcp_bpf__create_skeleton(ld->skel);
+	if (!ret) {
+		ld->skel->skeleton->data = ld->obj_buf;
+		ld->skel->skeleton->data_sz = len;
+		ret = bpf_object__open_skeleton(ld->skel->skeleton, NULL);
+	}
+	if (ret) {
+		xt_err("%s is not an xtcp XDP object this xtcpd can use: %s",
+		       path, strerror(-ret));
+		return ret;
+	}
+	xt_info("XDP object: %s", path);
+	return 0;
+}
+
 int xt_loader_open(struct xt_loader **out, const char *ifname,
-		   enum xt_xdp_mode mode)
+		   enum xt_xdp_mode mode, const char *obj_path)
 {
 	struct xt_loader *ld = calloc(1, sizeof(*ld));
 	int ret;
@@ -255,12 +320,9 @@ int xt_loader_open(struct xt_loader **out, const char *ifname,
 		ret = clean_stale(ld);
 	if (ret)
 		goto cleanup;
-	ld->skel = xtcp_bpf__open();
-	if (!ld->skel) {
-		ret = -errno;
-		xt_err("cannot open the XDP object: %s", strerror(errno));
+	ret = open_object(ld, obj_path);
+	if (ret)
 		goto cleanup;
-	}
 	ret = attach(ld, mode);
 	if (!ret) {
 		report_attach(ld);
@@ -295,6 +357,7 @@ void xt_loader_close(struct xt_loader *ld)
 	}
 	xdp_program__close(ld->prog);
 	xtcp_bpf__destroy(ld->skel);
+	free(ld->obj_buf);
 	free(ld);
 }
 

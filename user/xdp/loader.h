@@ -13,10 +13,12 @@ struct xt_loader;
 /*
  * Attaches xtcp's program to ifname in the given mode (AUTO: native, else
  * skb with a warning), after removing what a crashed xtcpd left behind on
- * that interface. Returns 0 or a negative errno, having logged why.
+ * that interface. The program comes from the object file obj_path, or
+ * from the copy built into xtcpd when obj_path is NULL. Returns 0 or a
+ * negative errno, having logged why.
  */
 int xt_loader_open(struct xt_loader **out, const char *ifname,
-		   enum xt_xdp_mode mode);
+		   enum xt_xdp_mode mode, const char *obj_path);
 /* Detaches, unpins and frees; NULL is fine. */
 void xt_loader_close(struct xt_loader *ld);
 

@@ -16,6 +16,7 @@ enum {
 	OPT_RTO_MIN, OPT_RETRIES, OPT_SNDBUF, OPT_RCVBUF,
 	OPT_SYNCOOKIES, OPT_COOKIE_PERIOD, OPT_COOKIE_RATE, OPT_COOKIE_HALF_OPEN,
 	OPT_DROP_BAD_COOKIES, OPT_CC, OPT_LOG_LEVEL, OPT_DRAIN_TIMEOUT,
+	OPT_CONFIG, OPT_BPF_OBJECT,
 };
 
 #define DEFAULT_COOKIE_PERIOD_S	60
@@ -56,6 +57,8 @@ static const struct option long_opts[] = {
 	{ "cookie-half-open", required_argument, NULL, OPT_COOKIE_HALF_OPEN },
 	{ "drop-bad-cookies", no_argument, NULL, OPT_DROP_BAD_COOKIES },
 	{ "log-level",	required_argument, NULL, OPT_LOG_LEVEL },
+	{ "config",	required_argument, NULL, OPT_CONFIG },
+	{ "bpf-object",	required_argument, NULL, OPT_BPF_OBJECT },
 	{ "drain-timeout", required_argument, NULL, OPT_DRAIN_TIMEOUT },
 	{ "verbose",	no_argument,	   NULL, 'v' },
 	{ "help",	no_argument,	   NULL, 'h' },
@@ -75,6 +78,7 @@ void xt_config_usage(FILE *out)
 "             [--drop-bad-cookies]\n"
 "             [--xdp-mode native|skb] [--queues N] [--drain-timeout S]\n"
 "             [--log-level error|warning|info|debug] [-v]\n"
+"             [--config FILE] [--bpf-object FILE]\n"
 "\n"
 "  --iface IF            interface to attach the XDP program to\n"
 "  --addr A.B.C.D        local IPv4 address (default: the interface's first)\n"
@@ -121,6 +125,12 @@ void xt_config_usage(FILE *out)
 "                        line per event on stderr\n"
 "  -v, --verbose         --log-level debug: also every segment and every\n"
 "                        state change\n"
+"  --config FILE         read flags from FILE first: one per line without\n"
+"                        its dashes ('listen 80:http', 'drop-bad-cookies'),\n"
+"                        '#' starts a comment; the command line adds to it\n"
+"  --bpf-object FILE     the XDP object to load (default: ../lib/xtcp/\n"
+"                        xtcp.bpf.o next to xtcpd, where make install puts\n"
+"                        it, else the copy built into xtcpd)\n"
 "  -h, --help            this text\n");
 }
 
@@ -379,13 +389,138 @@ static int parse_one(struct xt_config *cfg, int opt, const char *arg,
 		return 0;
 	case OPT_DRAIN_TIMEOUT:
 		return parse_drain(cfg, arg, err, errlen);
+	case OPT_BPF_OBJECT:
+		if (!*arg || strlen(arg) >= sizeof(cfg->bpf_object))
+			return bad("--bpf-object: '%s' is not a file name", arg);
+		strcpy(cfg->bpf_object, arg);
+		return 0;
+	case OPT_CONFIG:
+		return bad("--config may not appear inside a configuration file");
 	default:
 		return bad("unknown option; see xtcpd --help");
 	}
 }
 
+/* A growing argv of copies, NULL-terminated. */
+struct xt_argv {
+	char **v;
+	int n, cap;
+};
+
+static int xt_argv_push(struct xt_argv *a, const char *prefix, const char *s)
+{
+	size_t len = strlen(prefix) + strlen(s) + 1;
+	char *copy = malloc(len);
+
+	if (a->n + 2 > a->cap) {
+		int cap = a->cap ? a->cap * 2 : 32;
+		char **v = realloc(a->v, (size_t)cap * sizeof(*v));
+
+		if (!v) {
+			free(copy);
+			return -ENOMEM;
+		}
+		a->v = v;
+		a->cap = cap;
+	}
+	if (!copy)
+		return -ENOMEM;
+	snprintf(copy, len, "%s%s", prefix, s);
+	a->v[a->n++] = copy;
+	a->v[a->n] = NULL;
+	return 0;
+}
+
+static void xt_argv_free(struct xt_argv *a)
+{
+	for (int i = 0; i < a->n; i++)
+		free(a->v[i]);
+	free(a->v);
+}
+
+static int parse_argv(struct xt_config *cfg, int argc, char **argv,
+		      char *err, size_t errlen);
+
+/* The flags of one line of a configuration file: "--name" and a value. */
+static int config_line(char *line, struct xt_argv *a, const char *file,
+		       int lineno, char *err, size_t errlen)
+{
+	char *hash = strchr(line, '#'), *name, *value, *save = NULL;
+
+	if (hash)
+		*hash = '\0';
+	name = strtok_r(line, " \t\r\n=", &save);
+	if (!name)
+		return 0;
+	value = strtok_r(NULL, " \t\r\n=", &save);
+	if (strtok_r(NULL, " \t\r\n", &save))
+		return bad("%s:%d: one flag and one value per line", file, lineno);
+	if (xt_argv_push(a, "--", name) || (value && xt_argv_push(a, "", value)))
+		return bad("%s:%d: out of memory", file, lineno);
+	return 0;
+}
+
+static int config_file(const char *file, struct xt_argv *a, char *err,
+		       size_t errlen)
+{
+	FILE *f = fopen(file, "r");
+	char line[512];
+	int lineno = 0, ret = 0;
+
+	if (!f)
+		return bad("--config %s: %s", file, strerror(errno));
+	while (!ret && fgets(line, sizeof(line), f))
+		ret = config_line(line, a, file, ++lineno, err, errlen);
+	fclose(f);
+	return ret;
+}
+
+/*
+ * argv with --config FILE replaced by FILE's flags, which come first so
+ * the command line adds to them. 0 or -EINVAL.
+ */
+static int expand_config(int argc, char **argv, struct xt_argv *a,
+			 char *err, size_t errlen)
+{
+	const char *file = NULL;
+	int ret;
+
+	if (xt_argv_push(a, "", argv[0]))
+		return bad("out of memory");
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--config") && i + 1 < argc)
+			file = argv[i + 1];
+		else if (!strncmp(argv[i], "--config=", 9))
+			file = argv[i] + 9;
+	if (file && (ret = config_file(file, a, err, errlen)))
+		return ret;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--config") && i + 1 < argc) {
+			i++;
+			continue;
+		}
+		if (!strncmp(argv[i], "--config=", 9))
+			continue;
+		if (xt_argv_push(a, "", argv[i]))
+			return bad("out of memory");
+	}
+	return 0;
+}
+
 int xt_config_parse(struct xt_config *cfg, int argc, char **argv,
 		    char *err, size_t errlen)
+{
+	struct xt_argv a = { 0 };
+	int ret = expand_config(argc, argv, &a, err, errlen);
+
+	if (!ret)
+		ret = parse_argv(cfg, a.n, a.v, err, errlen);
+	xt_argv_free(&a);
+	return ret;
+}
+
+static int parse_argv(struct xt_config *cfg, int argc, char **argv,
+		      char *err, size_t errlen)
 {
 	int opt, ret;
 

@@ -9,6 +9,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,8 @@
 #define EXIT_USAGE	2
 #define RESOLVE_MS	3000	/* how long a --connect peer may take to ARP */
 #define DRAIN_POLL_MS	20	/* how often a drain looks at the workers */
+/* Where make install puts the XDP object, from where it puts xtcpd. */
+#define XT_BPF_OBJ_FROM_BIN	"../lib/xtcp/xtcp.bpf.o"
 
 static const struct xt_port_cfg port_cfg = {
 	.nframes = 4096,
@@ -310,6 +313,30 @@ static int serve(struct daemon *d)
 	}
 }
 
+/*
+ * --bpf-object, else the object make install puts beside xtcpd
+ * (PREFIX/sbin/xtcpd, PREFIX/lib/xtcp/xtcp.bpf.o), else NULL: the copy
+ * built into xtcpd.
+ */
+static const char *bpf_object(const struct xt_config *cfg)
+{
+	static char path[PATH_MAX];
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	if (cfg->bpf_object[0])
+		return cfg->bpf_object;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	*strrchr(exe, '/') = '\0';
+	if (snprintf(path, sizeof(path), "%s/" XT_BPF_OBJ_FROM_BIN, exe) >=
+	    (int)sizeof(path) || access(path, R_OK))
+		return NULL;
+	return path;
+}
+
 static unsigned sum_unfinished(const struct daemon *d)
 {
 	unsigned n = 0;
@@ -389,7 +416,8 @@ int main(int argc, char **argv)
 	stop_signals(&set);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
-	ret = xt_loader_open(&d.loader, d.cfg.ifname, d.cfg.xdp_mode);
+	ret = xt_loader_open(&d.loader, d.cfg.ifname, d.cfg.xdp_mode,
+			     bpf_object(&d.cfg));
 	if (!ret)
 		ret = publish_listeners(&d);
 	if (!ret)
