@@ -82,6 +82,8 @@ help:
 	@echo "make test-integration  veth testbed: xtcpd against Linux (root)"
 	@echo "make fuzz           libFuzzer on the frame parser (FUZZ_SECONDS=$(FUZZ_SECONDS))"
 	@echo "make demo           testbed + xtcpd + Linux clients, explained"
+	@echo "make install        xtcpd, xtcpctl, the XDP object, man pages, the systemd"
+	@echo "                    unit xtcpd@IF and an example config (PREFIX, DESTDIR)"
 	@echo "make bench          xtcp-bench's handshake rates, floods, rr and bulk, and"
 	@echo "                    goodput on an impaired link, each against the kernel"
 
@@ -200,3 +202,32 @@ bench: deps
 
 clean:
 	$(Q)rm -rf $(BUILD)
+
+# --- install -----------------------------------------------------------------
+# make install [PREFIX=/usr/local] [DESTDIR=staging] [SYSCONFDIR=/etc]
+# xtcpd finds the object at ../lib/xtcp/xtcp.bpf.o from where it is.
+
+PREFIX     ?= /usr/local
+SYSCONFDIR ?= /etc
+SBINDIR    := $(PREFIX)/sbin
+XTCP_LIBDIR := $(PREFIX)/lib/xtcp
+MAN8DIR    := $(PREFIX)/share/man/man8
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+EXAMPLEDIR := $(PREFIX)/share/doc/xtcp
+
+.PHONY: install
+install: $(XTCPD) $(XTCPCTL) $(BUILD)/bpf/xtcp.bpf.o
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)install -D -m 0755 $(XTCPD) $(DESTDIR)$(SBINDIR)/xtcpd
+	$(Q)install -D -m 0755 $(XTCPCTL) $(DESTDIR)$(SBINDIR)/xtcpctl
+	$(Q)install -D -m 0644 $(BUILD)/bpf/xtcp.bpf.o $(DESTDIR)$(XTCP_LIBDIR)/xtcp.bpf.o
+	$(Q)install -D -m 0644 docs/man/xtcpd.8 $(DESTDIR)$(MAN8DIR)/xtcpd.8
+	$(Q)install -D -m 0644 docs/man/xtcpctl.8 $(DESTDIR)$(MAN8DIR)/xtcpctl.8
+	$(Q)install -d $(DESTDIR)$(UNITDIR)
+	$(Q)sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		dist/xtcpd@.service.in > $(DESTDIR)$(UNITDIR)/xtcpd@.service
+	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/xtcpd@.service
+	$(Q)install -D -m 0644 dist/xtcpd.conf.example $(DESTDIR)$(EXAMPLEDIR)/xtcpd.conf.example
+	$(Q)install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/xtcp
+	$(Q)[ -e $(DESTDIR)$(SYSCONFDIR)/xtcp/xtcpd.conf.example ] || \
+		install -m 0644 dist/xtcpd.conf.example $(DESTDIR)$(SYSCONFDIR)/xtcp/xtcpd.conf.example

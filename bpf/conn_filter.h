@@ -82,7 +82,8 @@ static __always_inline int reset_unknown(struct xdp_md *ctx, struct xt_pkt *pkt,
  * A tuple xtcpd does not hold: RSTs are dropped (nothing to reset). Every
  * other segment may be answered here, so its checksums are checked first
  * (csum_check.h). What a listener may take, a SYN or a handshake's last
- * ACK, goes on to the SYN cookie step; anything else is reset here.
+ * ACK, goes on to the SYN cookie step, unless xtcpd is draining; anything
+ * else is reset here.
  */
 static __always_inline int filter_unknown(struct xdp_md *ctx,
 					  struct xt_pkt *pkt,
@@ -99,7 +100,8 @@ static __always_inline int filter_unknown(struct xdp_md *ctx,
 		st->drop_bad_csum++;
 		return XDP_DROP;
 	}
-	if ((flags == XT_TCP_SYN || flags == XT_TCP_ACK) && pkt->listening)
+	if ((flags == XT_TCP_SYN || flags == XT_TCP_ACK) && pkt->listening &&
+	    !(pkt->ctl && (pkt->ctl->flags & XT_CTL_DRAIN)))
 		return XT_CONTINUE;
 	return reset_unknown(ctx, pkt, st);
 }

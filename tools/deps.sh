@@ -13,6 +13,7 @@ PACKAGES=(
 	gnuplot-nox                               # make bench's plots
 	coreutils procps util-linux               # sha256sum, pgrep-free ps, nsenter
 	libnftnl-dev libmnl-dev libnetfilter-queue-dev  # tools/impair: nftables, NFQUEUE
+	systemd man-db                            # test_install: systemd-analyze verify, man
 )
 
 missing=()

@@ -52,6 +52,9 @@ struct xt_ctl {
 /* ctl.flags */
 #define XT_CTL_COOKIES		(1u << 0)	/* XDP answers SYNs with cookies */
 #define XT_CTL_RST_BAD_COOKIE	(1u << 1)	/* RST a bad cookie, else drop */
+#define XT_CTL_DRAIN		(1u << 2)	/* xtcpd is stopping: RST SYNs
+						 * and handshake ACKs to its
+						 * listeners, as a closed port */
 
 /*
  * conns: one entry per connection xtcpd holds, from before its first

@@ -43,6 +43,12 @@ struct xt_app_ops {
 	 * application called xt_close() or xt_abort() first.
 	 */
 	void (*closed)(struct xt_sock *s, enum xt_close_reason why);
+	/*
+	 * Optional: the stack is draining (xtcpd got SIGTERM). Finish what is
+	 * under way and close, so the peer gets a FIN before the deadline;
+	 * what is still open then is reset. Called once per connection.
+	 */
+	void (*drain)(struct xt_sock *s);
 };
 
 /* Passive open on a local port. 0, -EADDRINUSE, -ENOMEM. */

@@ -693,6 +693,19 @@ static void cookies_off_ack(struct pkt_frame *f)
 	ack_without_cookie(f);
 }
 
+/* xtcpd is draining: its listeners take nothing new (cookies on or off). */
+static void draining_syn(struct pkt_frame *f)
+{
+	set_ctl(XT_CTL_COOKIES | XT_CTL_DRAIN);
+	linux_syn(f);
+}
+
+static void draining_syn_cookies_off(struct pkt_frame *f)
+{
+	set_ctl(XT_CTL_DRAIN);
+	linux_syn(f);
+}
+
 struct steer_case {
 	const char *what;
 	void (*make)(struct pkt_frame *f);	/* also sets the maps */
@@ -748,6 +761,10 @@ static const struct unknown_case unknowns[] = {
 	  COUNTER(tx_rst_unknown) },
 	{ "cookies off, ACK with no cookie: reset", cookies_off_ack, XDP_TX,
 	  COUNTER(tx_rst_bad_cookie) },
+	{ "draining, SYN to a listener: reset", draining_syn, XDP_TX,
+	  COUNTER(tx_rst_unknown) },
+	{ "draining, cookies off, SYN: reset", draining_syn_cookies_off, XDP_TX,
+	  COUNTER(tx_rst_unknown) },
 };
 
 #define NUNKNOWN (sizeof(unknowns) / sizeof(unknowns[0]))

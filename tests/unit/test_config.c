@@ -2,7 +2,10 @@
 /* xtcpd's command line: every bad input is refused with a reason. */
 #include <criterion/criterion.h>
 #include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "app/service.h"
 #include "tcp/cc.h"
 #include "xtcpd/config.h"
@@ -70,6 +73,73 @@ Test(config, congestion_control_by_name)
 	cr_assert_eq(cfg.cc, &xt_cc_cubic);
 }
 
+Test(config, drain_and_log_level)
+{
+	cr_assert_eq(PARSE(&cfg, err, "--iface", "e", "--listen", "80:http"), 0);
+	cr_assert_eq(cfg.drain_ms, 5000, "a few seconds by default");
+	cr_assert_eq(cfg.log_level, XT_LOG_INFO);
+	cr_assert_eq(PARSE(&cfg, err, "--iface", "e", "--listen", "80:http",
+			   "--drain-timeout", "0.25", "--log-level", "warning"),
+		     0, "%s", err);
+	cr_assert_eq(cfg.drain_ms, 250);
+	cr_assert_eq(cfg.log_level, XT_LOG_WARN);
+	cr_assert_eq(PARSE(&cfg, err, "--iface", "e", "--listen", "80:http",
+			   "-v"), 0, "%s", err);
+	cr_assert_eq(cfg.log_level, XT_LOG_DEBUG);
+}
+
+/* FILE with text in it, under /tmp; the caller unlinks it. */
+static void write_config(char *path, const char *text)
+{
+	int fd = mkstemp(path);
+	FILE *f;
+
+	cr_assert_geq(fd, 0);
+	f = fdopen(fd, "w");
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+Test(config, file_then_command_line)
+{
+	char path[] = "/tmp/xtcpd-conf.XXXXXX";
+
+	write_config(path,
+		     "# the example's layout\n"
+		     "iface eth0\n"
+		     "listen 80:http   # a comment\n"
+		     "listen = 7:echo\n"
+		     "\n"
+		     "drain-timeout 2.5\n"
+		     "drop-bad-cookies\n");
+	cr_assert_eq(PARSE(&cfg, err, "--config", path, "--listen", "9:discard",
+			   "--msl", "3"), 0, "%s", err);
+	cr_assert_str_eq(cfg.ifname, "eth0");
+	cr_assert_eq(cfg.nlisten, 3);
+	cr_assert_eq(cfg.listen[1].port, 7);
+	cr_assert_eq(cfg.listen[2].port, 9, "the command line adds to the file");
+	cr_assert_eq(cfg.drain_ms, 2500);
+	cr_assert_eq(cfg.drop_bad_cookies, 1);
+	cr_assert_eq(cfg.msl_s, 3);
+	unlink(path);
+}
+
+Test(config, bad_file)
+{
+	char path[] = "/tmp/xtcpd-conf.XXXXXX", path2[] = "/tmp/xtcpd-conf.XXXXXX";
+
+	cr_assert_lt(PARSE(&cfg, err, "--config", "/nonexistent/xtcpd.conf"), 0);
+	cr_assert(strstr(err, "/nonexistent/xtcpd.conf"), "%s", err);
+	write_config(path, "iface eth0\nlisten 80:http\nbogus-flag 3\n");
+	cr_assert_lt(PARSE(&cfg, err, "--config", path), 0);
+	write_config(path2, "iface eth0 eth1\nlisten 80:http\n");
+	cr_assert_lt(PARSE(&cfg, err, "--config", path2), 0);
+	cr_assert(strstr(err, ":1: one flag"), "%s", err);
+	unlink(path);
+	unlink(path2);
+}
+
 struct bad_case {
 	const char *why;
 	int argc;
@@ -113,6 +183,12 @@ Test(config, refuses_bad_input)
 		    "--spin-us", "-1"),
 		BAD("spin of two seconds", "--iface", "e", "--listen", "80:http",
 		    "--spin-us", "2000000"),
+		BAD("negative drain", "--iface", "e", "--listen", "80:http",
+		    "--drain-timeout", "-1"),
+		BAD("drain not a number", "--iface", "e", "--listen", "80:http",
+		    "--drain-timeout", "5s"),
+		BAD("unknown log level", "--iface", "e", "--listen", "80:http",
+		    "--log-level", "loud"),
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

@@ -36,10 +36,17 @@ static void discard_writable(struct xt_sock *s)
 	(void)s;
 }
 
+/* Draining: nothing is owed, so the FIN goes now. */
+static void discard_drain(struct xt_sock *s)
+{
+	xt_service_close(s, NULL);
+}
+
 const struct xt_app_ops xt_discard_ops = {
 	.accepted = discard_accepted,
 	.connected = discard_start,
 	.readable = discard_pump,
 	.writable = discard_writable,
 	.closed = xt_service_closed,
+	.drain = discard_drain,
 };

@@ -9,6 +9,7 @@
  * the close (our FIN after the queued bytes) can follow at once.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include "app/service.h"
 
@@ -16,6 +17,7 @@
 
 struct echo_conn {
 	size_t off, len;		/* buf[off, len) still to send */
+	bool draining;			/* close once buf is out */
 	char buf[ECHO_BUF_SIZE];
 };
 
@@ -30,6 +32,10 @@ static void echo_pump(struct xt_sock *s, struct echo_conn *c)
 			goto fail;
 		if (r == 0)
 			return;		/* writable() resumes */
+		if (c->draining) {
+			xt_service_close(s, c);
+			return;
+		}
 		n = xt_recv(s, c->buf, sizeof(c->buf));
 		if (n == -EAGAIN)
 			return;		/* readable() resumes */
@@ -73,10 +79,22 @@ static void echo_resume(struct xt_sock *s)
 		echo_pump(s, c);
 }
 
+/* Draining: what was read goes back, then our FIN. */
+static void echo_drain(struct xt_sock *s)
+{
+	struct echo_conn *c = xt_sock_ctx(s);
+
+	if (!c)
+		return;
+	c->draining = true;
+	echo_pump(s, c);
+}
+
 const struct xt_app_ops xt_echo_ops = {
 	.accepted = echo_accepted,
 	.connected = echo_start,
 	.readable = echo_resume,
 	.writable = echo_resume,
 	.closed = xt_service_closed,
+	.drain = echo_drain,
 };

@@ -285,9 +285,21 @@ static void http_resume(struct xt_sock *s)
 		http_pump(s, c);
 }
 
+/* Draining: the response under way goes out whole, then our FIN. */
+static void http_drain(struct xt_sock *s)
+{
+	struct http_conn *c = xt_sock_ctx(s);
+
+	if (!c)
+		return;
+	c->close_after = true;
+	http_pump(s, c);
+}
+
 const struct xt_app_ops xt_http_ops = {
 	.accepted = http_accepted,
 	.readable = http_resume,
 	.writable = http_resume,
 	.closed = xt_service_closed,
+	.drain = http_drain,
 };

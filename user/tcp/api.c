@@ -40,6 +40,8 @@ void xt_app_deliver(struct xt_sock *s)
 			s->ops->accepted(s, l->arg);
 		else if (!l && s->ops->connected)
 			s->ops->connected(s);
+		if (s->st->draining)
+			ev |= XT_EV_DRAIN;
 	}
 	if ((ev & XT_EV_READABLE) && !s->app_gone && !s->dead &&
 	    s->ops->readable)
@@ -47,6 +49,8 @@ void xt_app_deliver(struct xt_sock *s)
 	if ((ev & XT_EV_WRITABLE) && !s->app_gone && !s->dead &&
 	    s->ops->writable)
 		s->ops->writable(s);
+	if ((ev & XT_EV_DRAIN) && !s->app_gone && !s->dead && s->ops->drain)
+		s->ops->drain(s);
 }
 
 int xt_listen(struct xt_stack *st, uint16_t port,

@@ -109,6 +109,48 @@ struct xt_map_batch {
 void xt_stack_take_map_batch(struct xt_stack *st, struct xt_map_batch *b);
 
 unsigned xt_stack_conn_count(const struct xt_stack *st);
+
+/*
+ * drain.c: stop accepting (SYNs and cookie ACKs to the listeners are then
+ * reset, as for a port nobody serves) and ask every application to finish
+ * and close (xt_app_ops.drain, at the end of the next poll).
+ */
+void xt_stack_drain(struct xt_stack *st);
+/* Connections still to finish: every one not CLOSED or in TIME-WAIT. */
+unsigned xt_stack_unfinished(const struct xt_stack *st);
+
+/* The engine's timers, as bits of xt_conn_info.timers. */
+enum xt_conn_timer {
+	XT_TIMER_RTX, XT_TIMER_DELACK, XT_TIMER_PERSIST, XT_TIMER_KEEPALIVE,
+	XT_TIMER_TIMEWAIT, XT_TIMER_COUNT
+};
+
+/*
+ * One connection as `xtcpctl conns` shows it (conn_info.c); also what
+ * xtcpd's control socket sends, so its layout is fixed.
+ */
+struct xt_conn_info {
+	uint32_t laddr, raddr;		/* network order */
+	uint16_t lport, rport;		/* host order */
+	uint8_t state;			/* enum xt_tcp_state */
+	uint8_t worker;			/* the RX queue that serves it */
+	uint16_t timers;		/* 1 << enum xt_conn_timer, armed */
+	uint32_t sendq;			/* bytes not yet acked (ss's Send-Q) */
+	uint32_t recvq;			/* bytes not yet read (ss's Recv-Q) */
+	uint32_t srtt_us, rttvar_us;	/* 0 before a sample */
+	uint32_t rto_ms;
+	uint32_t cwnd, ssthresh;	/* bytes */
+	uint32_t mss;
+	uint32_t snd_wnd, rcv_wnd;	/* bytes */
+	uint32_t retrans;		/* segments sent again, all told */
+	uint32_t backoff;		/* RTOs in a row (RFC 6298 §5.5) */
+	uint32_t timer_ms[XT_TIMER_COUNT];	/* time left, when armed */
+};
+_Static_assert(sizeof(struct xt_conn_info) == 84, "conn_info layout");
+
+/* Fills up to max of them; returns how many connections there are. */
+unsigned xt_stack_conn_info(const struct xt_stack *st,
+			    struct xt_conn_info *out, unsigned max);
 /* The window scale a stack announces for a receive buffer of this size. */
 uint8_t xt_stack_wscale_for(uint32_t rcvbuf);
 const struct xt_stack_stats *xt_stack_stats(const struct xt_stack *st);

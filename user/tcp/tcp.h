@@ -125,6 +125,7 @@ struct xt_sock {
 	uint32_t rto_ms;
 	bool rtt_valid;
 	uint32_t retries;
+	uint32_t retrans;		/* segments sent again, all told */
 	uint32_t persist_backoff;
 	uint32_t keepalive_probes;
 	uint64_t last_rcv;		/* for keepalive, ms */
@@ -195,6 +196,7 @@ struct xt_stack {
 	uint64_t ts_offset;		/* added to ms clock for TSval */
 
 	struct xt_stack_stats stats;
+	bool draining;			/* xt_stack_drain(): no new connections */
 	uint8_t scratch[XT_MAX_SEG];	/* one segment's payload, contiguous */
 };
 
@@ -285,6 +287,7 @@ bool xt_rec_timeout(struct xt_sock *s);
 #define XT_EV_ESTABLISHED	(1u << 0)
 #define XT_EV_READABLE		(1u << 1)
 #define XT_EV_WRITABLE		(1u << 2)
+#define XT_EV_DRAIN		(1u << 3)
 void xt_app_event(struct xt_sock *s, unsigned ev);
 void xt_app_deliver(struct xt_sock *s);
 

@@ -237,8 +237,10 @@ static bool send_data(struct xt_sock *s, uint32_t seq, uint32_t len, bool fin,
 		o.payload = st->scratch;
 	}
 	o.payload_len = len;
-	if (xt_seq_lt(seq, s->snd_max))
+	if (xt_seq_lt(seq, s->snd_max)) {
 		st->stats.retransmits++;
+		s->retrans++;
+	}
 	out_emit(s, &o);
 	return true;
 }

@@ -14,6 +14,7 @@ static void rtx_syn(struct xt_sock *s)
 		return;
 	}
 	s->retries++;
+	s->retrans++;
 	s->st->stats.retransmits++;
 	xt_rtt_backoff(s);
 	xt_tcp_send_syn(s);

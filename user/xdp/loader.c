@@ -31,12 +31,14 @@
 
 struct xt_loader {
 	struct xtcp_bpf *skel;
+	void *obj_buf;			/* the object file's bytes, if one */
 	struct xdp_program *prog;
 	enum xdp_attach_mode mode;
 	int ifindex;
 	char ifname[IF_NAMESIZE];
 	char pin_dir[PATH_MAX];
 	int pinned;
+	int dispatcher;			/* attached through libxdp's dispatcher */
 };
 
 int xt_pin_dir(char *buf, size_t len, const char *ifname)
@@ -177,6 +179,32 @@ static int attach(struct xt_loader *ld, enum xt_xdp_mode want)
 	return ret;
 }
 
+/*
+ * Whether libxdp attached through its dispatcher (other programs can share
+ * the interface) or, when the dispatcher cannot load (libxdp 1.3.1 fails
+ * its compatibility check with EPERM on some kernels, or
+ * LIBXDP_SKIP_DISPATCHER is set), as the interface's only program.
+ */
+static void report_attach(struct xt_loader *ld)
+{
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ld->ifindex);
+
+	if (libxdp_get_error(mp)) {
+		xt_warn("attached to %s, but libxdp cannot read it back", ld->ifname);
+		return;
+	}
+	ld->dispatcher = !xdp_multiprog__is_legacy(mp);
+	if (ld->dispatcher)
+		xt_info("attached to %s in %s mode through libxdp's dispatcher: "
+			"other XDP programs can share it (xdp-loader status %s)",
+			ld->ifname, xt_loader_mode_name(ld), ld->ifname);
+	else
+		xt_info("attached to %s in %s mode alone: libxdp's dispatcher did "
+			"not load here (-v says why), so no other XDP program can "
+			"share %s", ld->ifname, xt_loader_mode_name(ld), ld->ifname);
+	xdp_multiprog__close(mp);
+}
+
 static int pin_maps(struct xt_loader *ld)
 {
 	struct bpf_map *map;
@@ -203,8 +231,72 @@ static int pin_maps(struct xt_loader *ld)
 	return 0;
 }
 
+/* The whole file, malloc'ed; NULL with errno. */
+static void *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	void *buf = NULL;
+	long n;
+
+	if (!f)
+		return NULL;
+	if (!fseek(f, 0, SEEK_END) && (n = ftell(f)) > 0 && !fseek(f, 0, SEEK_SET)) {
+		buf = malloc((size_t)n);
+		if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+			free(buf);
+			buf = NULL;
+			errno = EIO;
+		}
+		*len = (size_t)n;
+	} else {
+		errno = EINVAL;
+	}
+	fclose(f);
+	return buf;
+}
+
+/*
+ * The skeleton over the object file at path (the installed one, which
+ * may be newer than the copy built into xtcpd), or over that built-in
+ * copy when path is NULL. libbpf reads the bytes in place: they live as
+ * long as the skeleton.
+ */
+static int open_object(struct xt_loader *ld, const char *path)
+{
+	size_t len = 0;
+	int ret;
+
+	if (!path) {
+		ld->skel = xtcp_bpf__open();
+		if (!ld->skel) {
+			xt_err("cannot open the XDP object: %s", strerror(errno));
+			return -errno;
+		}
+		return 0;
+	}
+	ld->obj_buf = read_file(path, &len);
+	ld->skel = calloc(1, sizeof(*ld->skel));
+	if (!ld->obj_buf || !ld->skel) {
+		xt_err("cannot read the XDP object %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	ret = xtcp_bpf__create_skeleton(ld->skel);
+	if (!ret) {
+		ld->skel->skeleton->data = ld->obj_buf;
+		ld->skel->skeleton->data_sz = len;
+		ret = bpf_object__open_skeleton(ld->skel->skeleton, NULL);
+	}
+	if (ret) {
+		xt_err("%s is not an xtcp XDP object this xtcpd can use: %s",
+		       path, strerror(-ret));
+		return ret;
+	}
+	xt_info("XDP object: %s", path);
+	return 0;
+}
+
 int xt_loader_open(struct xt_loader **out, const char *ifname,
-		   enum xt_xdp_mode mode)
+		   enum xt_xdp_mode mode, const char *obj_path)
 {
 	struct xt_loader *ld = calloc(1, sizeof(*ld));
 	int ret;
@@ -228,15 +320,14 @@ int xt_loader_open(struct xt_loader **out, const char *ifname,
 		ret = clean_stale(ld);
 	if (ret)
 		goto cleanup;
-	ld->skel = xtcp_bpf__open();
-	if (!ld->skel) {
-		ret = -errno;
-		xt_err("cannot open the XDP object: %s", strerror(errno));
+	ret = open_object(ld, obj_path);
+	if (ret)
 		goto cleanup;
-	}
 	ret = attach(ld, mode);
-	if (!ret)
+	if (!ret) {
+		report_attach(ld);
 		ret = pin_maps(ld);
+	}
 	if (ret)
 		goto cleanup;
 	*out = ld;
@@ -257,11 +348,16 @@ void xt_loader_close(struct xt_loader *ld)
 		if (ret)
 			xt_warn("detaching XDP from %s: %s", ld->ifname,
 				strerror(-ret));
+		else
+			xt_info("detached from %s", ld->ifname);
 	}
-	if (ld->pinned)
+	if (ld->pinned) {
 		unpin_dir(ld->pin_dir);
+		xt_info("removed %s", ld->pin_dir);
+	}
 	xdp_program__close(ld->prog);
 	xtcp_bpf__destroy(ld->skel);
+	free(ld->obj_buf);
 	free(ld);
 }
 
@@ -312,6 +408,11 @@ struct xt_conn_win *xt_loader_map_conn_win(const struct xt_loader *ld)
 		       bpf_map__fd(ld->skel->maps.conn_win), 0);
 
 	return p == MAP_FAILED ? NULL : p;
+}
+
+int xt_loader_dispatcher(const struct xt_loader *ld)
+{
+	return ld->dispatcher;
 }
 
 const char *xt_loader_mode_name(const struct xt_loader *ld)

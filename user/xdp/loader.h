@@ -13,10 +13,12 @@ struct xt_loader;
 /*
  * Attaches xtcp's program to ifname in the given mode (AUTO: native, else
  * skb with a warning), after removing what a crashed xtcpd left behind on
- * that interface. Returns 0 or a negative errno, having logged why.
+ * that interface. The program comes from the object file obj_path, or
+ * from the copy built into xtcpd when obj_path is NULL. Returns 0 or a
+ * negative errno, having logged why.
  */
 int xt_loader_open(struct xt_loader **out, const char *ifname,
-		   enum xt_xdp_mode mode);
+		   enum xt_xdp_mode mode, const char *obj_path);
 /* Detaches, unpins and frees; NULL is fine. */
 void xt_loader_close(struct xt_loader *ld);
 
@@ -31,6 +33,8 @@ int xt_loader_stats_fd(const struct xt_loader *ld);
 /* The conn_win array, mapped read-write; NULL and errno on failure. */
 struct xt_conn_win *xt_loader_map_conn_win(const struct xt_loader *ld);
 const char *xt_loader_mode_name(const struct xt_loader *ld);
+/* 1: through libxdp's dispatcher; 0: attached alone (the fallback). */
+int xt_loader_dispatcher(const struct xt_loader *ld);
 
 /* The pin directory of an interface: XT_PIN_ROOT "/" ifname. */
 int xt_pin_dir(char *buf, size_t len, const char *ifname);

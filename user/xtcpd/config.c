@@ -15,7 +15,9 @@ enum {
 	OPT_KEEPALIVE, OPT_MSL, OPT_MAX_CONNS, OPT_CONNECT, OPT_LOCAL_PORTS,
 	OPT_RTO_MIN, OPT_RETRIES, OPT_SNDBUF, OPT_RCVBUF,
 	OPT_SYNCOOKIES, OPT_COOKIE_PERIOD, OPT_COOKIE_RATE, OPT_COOKIE_HALF_OPEN,
-	OPT_DROP_BAD_COOKIES, OPT_CC, OPT_SPIN_US, OPT_BUSY_POLL,
+	OPT_DROP_BAD_COOKIES, OPT_CC, OPT_LOG_LEVEL, OPT_DRAIN_TIMEOUT,
+	OPT_CONFIG, OPT_BPF_OBJECT, OPT_SPIN_US,
+	OPT_BUSY_POLL,
 };
 
 #define DEFAULT_COOKIE_PERIOD_S	60
@@ -31,6 +33,8 @@ enum {
 #define DEFAULT_MSL_S		30
 #define DEFAULT_SPIN_US		50
 #define MAX_SPIN_US		1000000
+#define DEFAULT_DRAIN_MS	5000
+#define MAX_DRAIN_S		3600
 #define DEFAULT_MAX_CONNS	65536
 #define MAX_MAX_CONNS		XT_MAX_CONNS
 
@@ -57,6 +61,10 @@ static const struct option long_opts[] = {
 	{ "cookie-rate", required_argument, NULL, OPT_COOKIE_RATE },
 	{ "cookie-half-open", required_argument, NULL, OPT_COOKIE_HALF_OPEN },
 	{ "drop-bad-cookies", no_argument, NULL, OPT_DROP_BAD_COOKIES },
+	{ "log-level",	required_argument, NULL, OPT_LOG_LEVEL },
+	{ "config",	required_argument, NULL, OPT_CONFIG },
+	{ "bpf-object",	required_argument, NULL, OPT_BPF_OBJECT },
+	{ "drain-timeout", required_argument, NULL, OPT_DRAIN_TIMEOUT },
 	{ "verbose",	no_argument,	   NULL, 'v' },
 	{ "help",	no_argument,	   NULL, 'h' },
 	{ 0 }
@@ -73,7 +81,9 @@ void xt_config_usage(FILE *out)
 "             [--syncookies always|auto|never] [--cookie-period SECONDS]\n"
 "             [--cookie-rate SYNS_PER_S] [--cookie-half-open N]\n"
 "             [--drop-bad-cookies]\n"
-"             [--xdp-mode native|skb] [--queues N] [-v]\n"
+"             [--xdp-mode native|skb] [--queues N] [--drain-timeout S]\n"
+"             [--log-level error|warning|info|debug] [-v]\n"
+"             [--config FILE] [--bpf-object FILE]\n"
 "\n"
 "  --iface IF            interface to attach the XDP program to\n"
 "  --addr A.B.C.D        local IPv4 address (default: the interface's first)\n"
@@ -116,7 +126,22 @@ void xt_config_usage(FILE *out)
 "  --xdp-mode MODE       native (driver) or skb (generic); default: native,\n"
 "                        falling back to skb with a warning\n"
 "  --queues N            serve RX queues 0..N-1 (default: all of them)\n"
-"  -v, --verbose         log every segment\n"
+"  --drain-timeout S     on SIGTERM, how long open connections get to\n"
+"                        finish and close with a FIN (default 5; 0 resets\n"
+"                        them at once). Meanwhile SYNs and handshake ACKs\n"
+"                        to the listening ports are answered with a RST,\n"
+"                        as by a closed port; a second SIGTERM (or SIGINT)\n"
+"                        ends the wait. What is still open is reset.\n"
+"  --log-level LEVEL     error, warning, info (the default) or debug; one\n"
+"                        line per event on stderr\n"
+"  -v, --verbose         --log-level debug: also every segment and every\n"
+"                        state change\n"
+"  --config FILE         read flags from FILE first: one per line without\n"
+"                        its dashes ('listen 80:http', 'drop-bad-cookies'),\n"
+"                        '#' starts a comment; the command line adds to it\n"
+"  --bpf-object FILE     the XDP object to load (default: ../lib/xtcp/\n"
+"                        xtcp.bpf.o next to xtcpd, where make install puts\n"
+"                        it, else the copy built into xtcpd)\n"
 "  -h, --help            this text\n");
 }
 
@@ -243,6 +268,22 @@ static int parse_keepalive(struct xt_config *cfg, const char *arg,
 	return 0;
 }
 
+/* Seconds, with a fraction if wanted: "5", "0.5". */
+static int parse_drain(struct xt_config *cfg, const char *arg,
+		       char *err, size_t errlen)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || end == arg || *end || !(v >= 0 && v <= MAX_DRAIN_S))
+		return bad("--drain-timeout: '%s' is not in 0-%d seconds", arg,
+			   MAX_DRAIN_S);
+	cfg->drain_ms = (uint32_t)(v * 1000 + 0.5);
+	return 0;
+}
+
 static int parse_one(struct xt_config *cfg, int opt, const char *arg,
 		     char *err, size_t errlen)
 {
@@ -360,14 +401,147 @@ static int parse_one(struct xt_config *cfg, int opt, const char *arg,
 		return 0;
 	case 'v':
 		cfg->verbose++;
+		cfg->log_level = XT_LOG_DEBUG;
 		return 0;
+	case OPT_LOG_LEVEL:
+		if (xt_log_level_parse(arg, &cfg->log_level))
+			return bad("--log-level: '%s' is not error, warning, info or debug",
+				   arg);
+		return 0;
+	case OPT_DRAIN_TIMEOUT:
+		return parse_drain(cfg, arg, err, errlen);
+	case OPT_BPF_OBJECT:
+		if (!*arg || strlen(arg) >= sizeof(cfg->bpf_object))
+			return bad("--bpf-object: '%s' is not a file name", arg);
+		strcpy(cfg->bpf_object, arg);
+		return 0;
+	case OPT_CONFIG:
+		return bad("--config may not appear inside a configuration file");
 	default:
 		return bad("unknown option; see xtcpd --help");
 	}
 }
 
+/* A growing argv of copies, NULL-terminated. */
+struct xt_argv {
+	char **v;
+	int n, cap;
+};
+
+static int xt_argv_push(struct xt_argv *a, const char *prefix, const char *s)
+{
+	size_t len = strlen(prefix) + strlen(s) + 1;
+	char *copy = malloc(len);
+
+	if (a->n + 2 > a->cap) {
+		int cap = a->cap ? a->cap * 2 : 32;
+		char **v = realloc(a->v, (size_t)cap * sizeof(*v));
+
+		if (!v) {
+			free(copy);
+			return -ENOMEM;
+		}
+		a->v = v;
+		a->cap = cap;
+	}
+	if (!copy)
+		return -ENOMEM;
+	snprintf(copy, len, "%s%s", prefix, s);
+	a->v[a->n++] = copy;
+	a->v[a->n] = NULL;
+	return 0;
+}
+
+static void xt_argv_free(struct xt_argv *a)
+{
+	for (int i = 0; i < a->n; i++)
+		free(a->v[i]);
+	free(a->v);
+}
+
+static int parse_argv(struct xt_config *cfg, int argc, char **argv,
+		      char *err, size_t errlen);
+
+/* The flags of one line of a configuration file: "--name" and a value. */
+static int config_line(char *line, struct xt_argv *a, const char *file,
+		       int lineno, char *err, size_t errlen)
+{
+	char *hash = strchr(line, '#'), *name, *value, *save = NULL;
+
+	if (hash)
+		*hash = '\0';
+	name = strtok_r(line, " \t\r\n=", &save);
+	if (!name)
+		return 0;
+	value = strtok_r(NULL, " \t\r\n=", &save);
+	if (strtok_r(NULL, " \t\r\n", &save))
+		return bad("%s:%d: one flag and one value per line", file, lineno);
+	if (xt_argv_push(a, "--", name) || (value && xt_argv_push(a, "", value)))
+		return bad("%s:%d: out of memory", file, lineno);
+	return 0;
+}
+
+static int config_file(const char *file, struct xt_argv *a, char *err,
+		       size_t errlen)
+{
+	FILE *f = fopen(file, "r");
+	char line[512];
+	int lineno = 0, ret = 0;
+
+	if (!f)
+		return bad("--config %s: %s", file, strerror(errno));
+	while (!ret && fgets(line, sizeof(line), f))
+		ret = config_line(line, a, file, ++lineno, err, errlen);
+	fclose(f);
+	return ret;
+}
+
+/*
+ * argv with --config FILE replaced by FILE's flags, which come first so
+ * the command line adds to them. 0 or -EINVAL.
+ */
+static int expand_config(int argc, char **argv, struct xt_argv *a,
+			 char *err, size_t errlen)
+{
+	const char *file = NULL;
+	int ret;
+
+	if (xt_argv_push(a, "", argv[0]))
+		return bad("out of memory");
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--config") && i + 1 < argc)
+			file = argv[i + 1];
+		else if (!strncmp(argv[i], "--config=", 9))
+			file = argv[i] + 9;
+	if (file && (ret = config_file(file, a, err, errlen)))
+		return ret;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--config") && i + 1 < argc) {
+			i++;
+			continue;
+		}
+		if (!strncmp(argv[i], "--config=", 9))
+			continue;
+		if (xt_argv_push(a, "", argv[i]))
+			return bad("out of memory");
+	}
+	return 0;
+}
+
 int xt_config_parse(struct xt_config *cfg, int argc, char **argv,
 		    char *err, size_t errlen)
+{
+	struct xt_argv a = { 0 };
+	int ret = expand_config(argc, argv, &a, err, errlen);
+
+	if (!ret)
+		ret = parse_argv(cfg, a.n, a.v, err, errlen);
+	xt_argv_free(&a);
+	return ret;
+}
+
+static int parse_argv(struct xt_config *cfg, int argc, char **argv,
+		      char *err, size_t errlen)
 {
 	int opt, ret;
 
@@ -380,6 +554,8 @@ int xt_config_parse(struct xt_config *cfg, int argc, char **argv,
 	cfg->cookie_period_s = DEFAULT_COOKIE_PERIOD_S;
 	cfg->cookie_rate = DEFAULT_COOKIE_RATE;
 	cfg->cookie_half_open = DEFAULT_COOKIE_HALF;
+	cfg->log_level = XT_LOG_INFO;
+	cfg->drain_ms = DEFAULT_DRAIN_MS;
 	optind = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":vh", long_opts, NULL)) != -1) {

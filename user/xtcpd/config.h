@@ -3,9 +3,11 @@
 #ifndef XTCP_CONFIG_H
 #define XTCP_CONFIG_H
 
+#include <limits.h>
 #include <net/if.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "common/log.h"
 #include "xtcp/maps.h"
 
 struct xt_cc_ops;
@@ -59,11 +61,18 @@ struct xt_config {
 	uint32_t cookie_half_open;	/* auto: SYN-RECEIVED count that does */
 	int drop_bad_cookies;		/* drop an ACK with a bad cookie, not RST */
 	int verbose;
+	enum xt_log_level log_level;	/* --log-level; -v makes it debug */
+	uint32_t drain_ms;		/* SIGTERM: how long open connections
+					 * get to close; 0: reset at once */
+	char bpf_object[PATH_MAX];	/* --bpf-object; "": look for it */
 };
 
 /*
- * Fills cfg from argv. Returns 0, 1 when --help was printed (exit 0), or
- * -EINVAL after writing one line that says what is wrong into err.
+ * Fills cfg from argv, and from the file of --config FILE first (one flag
+ * per line without its dashes, "listen 80:http" or "listen = 80:http",
+ * '#' comments), so the command line adds to it. Returns 0, 1 when --help
+ * was printed (exit 0), or -EINVAL after writing one line that says what
+ * is wrong into err.
  */
 int xt_config_parse(struct xt_config *cfg, int argc, char **argv,
 		    char *err, size_t errlen);

@@ -3,11 +3,13 @@
  * xtcpd: parse flags -> attach XDP -> publish listeners, the settings XDP
  * answers SYNs with and the cookie keys -> reserve ports for --connect ->
  * open one AF_XDP port and one worker per RX queue -> "ready" -> serve:
- * rotate the keys and switch auto cookies until SIGINT or SIGTERM -> undo
+ * rotate the keys and switch auto cookies until SIGINT or SIGTERM -> drain
+ * (no new connections, open ones get --drain-timeout to close) -> undo
  * everything in reverse.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,11 +29,15 @@
 #include "tcp/stack.h"
 #include "xtcpd/config.h"
 #include "xtcpd/cookies.h"
+#include "xtcpd/ctlsrv.h"
 #include "xtcpd/csum_hint.h"
 #include "xtcpd/worker.h"
 
 #define EXIT_USAGE	2
 #define RESOLVE_MS	3000	/* how long a --connect peer may take to ARP */
+#define DRAIN_POLL_MS	20	/* how often a drain looks at the workers */
+/* Where make install puts the XDP object, from where it puts xtcpd. */
+#define XT_BPF_OBJ_FROM_BIN	"../lib/xtcp/xtcp.bpf.o"
 
 static const struct xt_port_cfg port_cfg = {
 	.nframes = 4096,
@@ -49,8 +55,10 @@ struct daemon {
 	struct xt_cookies cookies;
 	struct xt_csum_hint csum_hint;
 	struct xt_worker workers[XT_MAX_QUEUES];
+	struct xt_ctlsrv ctlsrv;
 	int nworkers;
 	atomic_int stop;
+	atomic_int drain;
 };
 
 static int publish_listeners(const struct daemon *d)
@@ -75,7 +83,8 @@ static int publish_ctl(struct daemon *d)
 	__u32 zero = 0;
 
 	d->ctl.flags = (d->cookies.on ? XT_CTL_COOKIES : 0) |
-		       (d->cfg.drop_bad_cookies ? 0 : XT_CTL_RST_BAD_COOKIE);
+		       (d->cfg.drop_bad_cookies ? 0 : XT_CTL_RST_BAD_COOKIE) |
+		       (atomic_load(&d->drain) ? XT_CTL_DRAIN : 0);
 	d->ctl.cookie_switches = (__u32)d->cookies.switches;
 	if (bpf_map_update_elem(xt_loader_ctl_fd(d->loader), &zero, &d->ctl,
 				BPF_ANY)) {
@@ -166,6 +175,7 @@ static int start_workers(struct daemon *d)
 		w->cfg = &d->cfg;
 		w->nif = &d->nif;
 		w->stop = &d->stop;
+		w->drain = &d->drain;
 		w->dstats_fd = xt_loader_dstats_fd(d->loader);
 		w->index = (uint32_t)q;
 		w->conns_fd = xt_loader_conns_fd(d->loader);
@@ -272,13 +282,18 @@ static void sum_watched(const struct daemon *d, struct watched *w)
  * Serves until SIGINT or SIGTERM, keeping the cookie keys and mode, and
  * watching for a veth peer's checksum offload.
  */
+static void stop_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+}
+
 static int serve(struct daemon *d)
 {
 	sigset_t set;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
+	stop_signals(&set);
 	for (;;) {
 		uint64_t now = xt_now_ms();
 		uint64_t delay = xt_csum_hint_delay(&d->csum_hint,
@@ -298,6 +313,87 @@ static int serve(struct daemon *d)
 	}
 }
 
+/*
+ * --bpf-object, else the object make install puts beside xtcpd
+ * (PREFIX/sbin/xtcpd, PREFIX/lib/xtcp/xtcp.bpf.o), else NULL: the copy
+ * built into xtcpd.
+ */
+static const char *bpf_object(const struct xt_config *cfg)
+{
+	static char path[PATH_MAX];
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	if (cfg->bpf_object[0])
+		return cfg->bpf_object;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	*strrchr(exe, '/') = '\0';
+	if (snprintf(path, sizeof(path), "%s/" XT_BPF_OBJ_FROM_BIN, exe) >=
+	    (int)sizeof(path) || access(path, R_OK))
+		return NULL;
+	return path;
+}
+
+static unsigned sum_unfinished(const struct daemon *d)
+{
+	unsigned n = 0;
+
+	for (int q = 0; q < d->nworkers; q++)
+		n += atomic_load(&d->workers[q].unfinished);
+	return n;
+}
+
+/*
+ * A graceful stop: XDP resets SYNs to the listeners (XT_CTL_DRAIN) and the
+ * workers' stacks accept nothing more and ask each service to finish.
+ * Waits until no connection is left but in TIME-WAIT, the deadline, or a
+ * second signal; what is left is reset by stop_workers().
+ */
+static void drain(struct daemon *d, int sig)
+{
+	uint64_t start = xt_now_ms(), deadline = start + d->cfg.drain_ms;
+	unsigned left = sum_unfinished(d);
+	sigset_t set;
+
+	if (!d->cfg.drain_ms || !left) {
+		xt_info("signal %d: stopping, %u open connection%s", sig, left,
+			left == 1 ? "" : "s");
+		return;
+	}
+	xt_info("signal %d: draining %u connection%s for up to %u ms; new "
+		"SYNs are reset; signal again to stop now", sig, left,
+		left == 1 ? "" : "s", d->cfg.drain_ms);
+	atomic_store(&d->drain, 1);
+	publish_ctl(d);
+	stop_signals(&set);
+	for (;;) {
+		struct timespec ts = { .tv_nsec = DRAIN_POLL_MS * 1000000L };
+		uint64_t now;
+
+		sig = sigtimedwait(&set, NULL, &ts);
+		now = xt_now_ms();
+		left = sum_unfinished(d);
+		if (sig > 0) {
+			xt_warn("signal %d: stopping now, %u connection%s open",
+				sig, left, left == 1 ? "" : "s");
+			return;
+		}
+		if (!left) {
+			xt_info("drained in %llu ms: every connection closed",
+				(unsigned long long)(now - start));
+			return;
+		}
+		if (now >= deadline) {
+			xt_warn("drain timeout after %u ms: %u connection%s still open",
+				d->cfg.drain_ms, left, left == 1 ? "" : "s");
+			return;
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static struct daemon d;
@@ -312,17 +408,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "xtcpd: %s\n", err);
 		return EXIT_USAGE;
 	}
-	xt_log_init("xtcpd", d.cfg.verbose ? XT_LOG_DEBUG : XT_LOG_INFO);
+	xt_log_init("xtcpd", d.cfg.log_level);
 	if (preflight(&d))
 		return EXIT_USAGE;
 
 	/* Workers inherit this mask; only main() takes the signals. */
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
+	stop_signals(&set);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
-	ret = xt_loader_open(&d.loader, d.cfg.ifname, d.cfg.xdp_mode);
+	ret = xt_loader_open(&d.loader, d.cfg.ifname, d.cfg.xdp_mode,
+			     bpf_object(&d.cfg));
 	if (!ret)
 		ret = publish_listeners(&d);
 	if (!ret)
@@ -331,11 +426,15 @@ int main(int argc, char **argv)
 		ret = prepare_connects(&d);
 	if (!ret)
 		ret = start_workers(&d);
+	if (!ret)
+		ret = xt_ctlsrv_start(&d.ctlsrv, d.cfg.ifname, d.workers,
+				      d.nworkers);
 	if (!ret) {
 		xt_csum_hint_init(&d.csum_hint, d.cfg.ifname, d.nif.ifindex);
 		print_ready(&d);
-		xt_info("stopping on signal %d", serve(&d));
+		drain(&d, serve(&d));
 	}
+	xt_ctlsrv_stop(&d.ctlsrv);
 	stop_workers(&d);
 	if (d.win)
 		munmap(d.win, (size_t)XT_MAX_CONNS * sizeof(*d.win));

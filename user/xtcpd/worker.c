@@ -2,8 +2,11 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
 #include <sys/random.h>
 #include <bpf/bpf.h>
 #include "app/service.h"
@@ -179,36 +182,98 @@ static void worker_apply_map(struct xt_worker *w)
 		map_apply_slowly(w, &b, b.ndel, nupd);
 }
 
+void xt_worker_wake(struct xt_worker *w)
+{
+	uint64_t one = 1;
+
+	if (w->wake_fd > 0 && write(w->wake_fd, &one, sizeof(one)) < 0)
+		xt_dbg("q%u: wake: %s", w->index, strerror(errno));
+}
+
+/* After a batch: the snapshot the control thread asked for, if any. */
+static void worker_answer_snapshot(struct xt_worker *w)
+{
+	unsigned n;
+
+	if (!atomic_load(&w->snap_want) || atomic_load(&w->snap_done))
+		return;
+	n = xt_stack_conn_count(w->stack);
+	w->snap = calloc(n ? n : 1, sizeof(*w->snap));
+	w->nsnap = w->snap ? xt_stack_conn_info(w->stack, w->snap, n) : 0;
+	if (w->nsnap > n)
+		w->nsnap = n;
+	for (unsigned i = 0; i < w->nsnap; i++)
+		w->snap[i].worker = (uint8_t)w->index;
+	atomic_store(&w->snap_want, 0);
+	atomic_store(&w->snap_done, 1);
+}
+
+int xt_worker_snapshot(struct xt_worker *w, struct xt_conn_info **out,
+		       unsigned *n, int timeout_ms)
+{
+	uint64_t deadline = xt_now_ms() + (uint64_t)timeout_ms;
+	struct timespec tick = { .tv_nsec = 1000000 };
+
+	if (atomic_load(&w->snap_done)) {	/* a late answer to a timeout */
+		free(w->snap);
+		atomic_store(&w->snap_done, 0);
+	}
+	atomic_store(&w->snap_want, 1);
+	xt_worker_wake(w);
+	while (!atomic_load(&w->snap_done)) {
+		if (xt_now_ms() >= deadline) {
+			atomic_store(&w->snap_want, 0);
+			return -ETIMEDOUT;
+		}
+		nanosleep(&tick, NULL);
+	}
+	*out = w->snap;
+	*n = w->nsnap;
+	w->snap = NULL;
+	atomic_store(&w->snap_done, 0);
+	return 0;
+}
+
 /*
- * One turn of the loop: what arrived, then timers and callbacks, the map,
- * and what leaves. Returns whether there was anything to do.
+ * One turn of the loop: what arrived, a drain or snapshot asked for, then
+ * timers and callbacks, the map, and what leaves. Returns whether there
+ * was anything to do.
  */
 static bool worker_turn(struct xt_worker *w)
 {
 	uint64_t now = xt_now_ms();
 	unsigned n = worker_rx(w, now);
 
+	if (!w->draining && atomic_load(w->drain)) {
+		xt_stack_drain(w->stack);
+		w->draining = true;
+	}
 	xt_stack_poll(w->stack, now);
+	atomic_store(&w->unfinished, xt_stack_unfinished(w->stack));
 	worker_apply_map(w);	/* before anything it concerns leaves */
 	xt_port_tx_flush(w->port);
+	worker_answer_snapshot(w);
 	if (now - w->published_at >= PUBLISH_MS)
 		worker_publish(w, now);
 	return n || xt_port_tx_waiting(w->port);
 }
 
 /*
- * Sleeps in poll() until a frame or the next timer, unless there was work
- * less than spin_us ago: under load the next batch is usually already on
- * its way, and a wakeup per batch (a few microseconds, or a scheduler tick
- * when the CPU is shared) would leave the client waiting while the CPU
- * idles. --busy-poll never sleeps, and each empty turn runs the device's
- * NAPI itself.
+ * Sleeps in poll() until a frame, a wake (xt_worker_wake) or the next
+ * timer, unless there was work less than spin_us ago: under load the next
+ * batch is usually already on its way, and a wakeup per batch (a few
+ * microseconds, or a scheduler tick when the CPU is shared) would leave
+ * the client waiting while the CPU idles. --busy-poll never sleeps, and
+ * each empty turn runs the device's NAPI itself.
  */
 static void *worker_main(void *arg)
 {
 	struct xt_worker *w = arg;
-	struct pollfd pfd = { .fd = xt_port_fd(w->port), .events = POLLIN };
-	uint64_t busy_at = 0;
+	struct pollfd pfd[2] = {
+		{ .fd = xt_port_fd(w->port), .events = POLLIN },
+		{ .fd = w->wake_fd, .events = POLLIN },
+	};
+	uint64_t busy_at = 0, drained;
 
 	while (!atomic_load(w->stop)) {
 		if (worker_turn(w)) {
@@ -221,12 +286,15 @@ static void *worker_main(void *arg)
 		}
 		if (now_us() - busy_at < w->cfg->spin_us)
 			continue;
-		if (poll(&pfd, 1, (int)xt_stack_next_delay(w->stack, PUBLISH_MS)) < 0 &&
+		if (poll(pfd, 2, (int)xt_stack_next_delay(w->stack, PUBLISH_MS)) < 0 &&
 		    errno != EINTR) {
 			xt_err("q%u poll: %s", xt_port_queue(w->port),
 			       strerror(errno));
 			break;
 		}
+		if ((pfd[1].revents & POLLIN) &&
+		    read(w->wake_fd, &drained, sizeof(drained)) < 0)
+			xt_dbg("q%u: wake: %s", w->index, strerror(errno));
 	}
 	return NULL;
 }
@@ -314,6 +382,9 @@ int xt_worker_init(struct xt_worker *w)
 	struct xt_stack_cfg c;
 	int ret;
 
+	w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (w->wake_fd < 0)
+		return -errno;
 	stack_cfg_from(w, &c);
 	if (getrandom(&c.secret, sizeof(c.secret), 0) != sizeof(c.secret))
 		return -errno;
@@ -366,8 +437,19 @@ void xt_worker_join(struct xt_worker *w)
 
 void xt_worker_fini(struct xt_worker *w)
 {
+	unsigned left;
+
+	if (w->wake_fd > 0)
+		close(w->wake_fd);
+	w->wake_fd = -1;
+	free(w->snap);
+	w->snap = NULL;
 	if (!w->stack)
 		return;
+	left = xt_stack_unfinished(w->stack);
+	if (left)
+		xt_info("q%u: resetting %u open connection%s", w->index, left,
+			left == 1 ? "" : "s");
 	xt_stack_free(w->stack, xt_now_ms());
 	w->stack = NULL;
 	/* The resets below go out after the conns entries are gone: fine. */

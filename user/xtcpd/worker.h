@@ -9,6 +9,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include "tcp/stack.h"
 #include "xdp/netif.h"
@@ -30,6 +31,8 @@ struct xt_worker {
 	const struct xt_config *cfg;
 	const struct xt_netif *nif;
 	atomic_int *stop;
+	atomic_int *drain;		/* set by main() on SIGTERM */
+	bool draining;			/* the stack was told */
 	int dstats_fd;			/* where the counters are published */
 	int conns_fd;			/* the conns map, kept by this worker */
 	struct xt_conn_win *win;	/* the mmapped conn_win array */
@@ -42,6 +45,18 @@ struct xt_worker {
 	 * updated at publish time.
 	 */
 	_Atomic uint64_t syns_seen, half_open, bad_csum;
+	/* Connections not yet CLOSED or TIME-WAIT, after every batch. */
+	_Atomic uint32_t unfinished;
+	/*
+	 * xt_worker_snapshot(), from the control thread: it sets snap_want
+	 * and wakes the worker (wake_fd, an eventfd in the worker's poll);
+	 * the worker fills snap (malloc'ed, the asker frees it) after its
+	 * next batch and sets snap_done.
+	 */
+	int wake_fd;
+	atomic_int snap_want, snap_done;
+	struct xt_conn_info *snap;
+	unsigned nsnap;
 	uint32_t index;			/* this worker's slot there */
 	uint64_t published_at;
 	pthread_t thread;
@@ -54,8 +69,17 @@ int xt_worker_init(struct xt_worker *w);
 int xt_worker_start(struct xt_worker *w);
 /* Waits for the worker to notice *stop and return. */
 void xt_worker_join(struct xt_worker *w);
-/* Resets what is still open and frees the stack; after join. */
+/* Resets what is still open (and says how many) and frees the stack. */
 void xt_worker_fini(struct xt_worker *w);
+
+/*
+ * The worker's connections, from another thread: 0 with *out (free it)
+ * and *n, or -ETIMEDOUT when the worker did not answer in timeout_ms.
+ */
+int xt_worker_snapshot(struct xt_worker *w, struct xt_conn_info **out,
+		       unsigned *n, int timeout_ms);
+/* Wakes the worker from its poll (another thread may call it). */
+void xt_worker_wake(struct xt_worker *w);
 
 uint64_t xt_now_ms(void);
 
