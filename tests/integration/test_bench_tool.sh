@@ -48,12 +48,22 @@ linux_cookies() { ctr_a TcpExtSyncookiesSent; }
 # counted COUNTER ARG...: bench ARG..., its JSON line in OUT, and in GREW
 # how much the server's COUNTER (a function above) grew meanwhile.
 counted() {
-	local counter=$1 before after
+	local counter=$1 after
 	shift
-	before=$("$counter")
+	BEFORE=$("$counter")
 	OUT=$(bench "$@")
 	after=$("$counter")
-	GREW=$((after - before))
+	GREW=$((after - BEFORE))
+}
+
+# settled COUNTER WANT: xtcpd publishes its counters every 100 ms, so the
+# last of a run may land after the bench returns: wait (bounded) until
+# COUNTER has grown by WANT since BEFORE, then take GREW again (an
+# over-count still fails the assert that follows).
+grown() { [ $(($("$1") - BEFORE)) -ge "$2" ]; }
+settled() {
+	wait_for "$1 to grow by $2" 3 grown "$1" "$2"
+	GREW=$(($("$1") - BEFORE))
 }
 
 # bench ARG...: xtcp-bench on side b, its JSON line.
@@ -69,6 +79,7 @@ start_xtcpd xtcpd.log --listen "$PORT:http" --syncookies always --msl 1
 counted xtcpd_opens crr --engine xdp --conns "$CONNS"
 done_=$(jnum "$OUT" completed)
 assert_ge "crr connections completed against xtcpd" "$done_" 100
+settled xtcpd_opens "$done_"
 assert_eq "xtcpd passive opens = completed" "$GREW" "$done_"
 assert_eq "SYNs sent = completed" "$(jnum "$OUT" syn_sent)" "$done_"
 assert_eq "slots restarted" "$(jnum "$OUT" timeouts)" 0
