@@ -113,3 +113,34 @@ Test(output, an_application_limited_window_does_not_grow)
 	cr_assert_eq(s->cwnd, before, "grew to %u", s->cwnd);
 	fx_end();
 }
+
+/*
+ * With the daemon's microsecond clock (xt_stack_input_us), an ACK 300 us
+ * after its segment is a 300 us RTT sample, not 0 (the same millisecond).
+ */
+Test(output, rtt_sample_in_microseconds)
+{
+	struct xt_sock *s = fx_established();
+	uint64_t t0 = fx.now * 1000;
+	uint32_t before = s->srtt_us, want = 300;
+	bool had = s->rtt_valid;
+	struct xt_seg_out ack;
+	struct pkt_frame f;
+	struct xt_seg seg;
+	uint8_t byte = fx_local_byte(fx.tx_off);
+
+	xt_sock_set_nodelay(s, 1);
+	cr_assert_eq(xt_send(s, &byte, 1), 1);
+	fx.tx_off++;
+	xt_stack_poll_us(fx.st, t0);
+	ack = fx_seg(s);
+	f = pkt_build(&ack);
+	seg = pkt_parse(&f);
+	xt_stack_input_us(fx.st, &seg, t0 + 300);
+	xt_stack_poll_us(fx.st, t0 + 300);
+	cr_assert_eq(s->snd_una, s->snd_max, "the byte was not acked");
+	if (had)
+		want = before - (before >> 3) + (300 >> 3);
+	cr_assert_eq(s->srtt_us, want, "srtt %u us, want %u", s->srtt_us, want);
+	fx_end();
+}

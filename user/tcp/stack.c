@@ -112,20 +112,35 @@ static void bury(struct xt_stack *st)
 	}
 }
 
-void xt_stack_input(struct xt_stack *st, const struct xt_seg *seg,
-		    uint64_t now_ms)
+static void set_clock(struct xt_stack *st, uint64_t now_us)
 {
-	st->now = now_ms;
-	st->now_us = now_ms * 1000;
+	st->now_us = now_us;
+	st->now = now_us / 1000;
+}
+
+void xt_stack_input_us(struct xt_stack *st, const struct xt_seg *seg,
+		       uint64_t now_us)
+{
+	set_clock(st, now_us);
 	st->stats.segs_in++;
 	xt_tcp_input(st, seg);
 }
 
+void xt_stack_input(struct xt_stack *st, const struct xt_seg *seg,
+		    uint64_t now_ms)
+{
+	xt_stack_input_us(st, seg, now_ms * 1000);
+}
+
 void xt_stack_poll(struct xt_stack *st, uint64_t now_ms)
 {
-	st->now = now_ms;
-	st->now_us = now_ms * 1000;
-	xt_wheel_advance(&st->wheel, now_ms);
+	xt_stack_poll_us(st, now_ms * 1000);
+}
+
+void xt_stack_poll_us(struct xt_stack *st, uint64_t now_us)
+{
+	set_clock(st, now_us);
+	xt_wheel_advance(&st->wheel, st->now);
 	run_work(st);
 	xt_map_collect(st);	/* before bury: the list may hold the dead */
 	bury(st);

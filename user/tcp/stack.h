@@ -90,6 +90,15 @@ void xt_stack_input(struct xt_stack *st, const struct xt_seg *seg,
 		    uint64_t now_ms);
 /* Runs due timers and sends whatever input and the application queued. */
 void xt_stack_poll(struct xt_stack *st, uint64_t now_ms);
+/*
+ * The same two with a microsecond clock, which the daemon uses: RTT
+ * samples, RACK and TLP then see sub-millisecond time (RFC 6298's
+ * estimator on a link whose RTT is tens of microseconds); the timer
+ * wheel still counts milliseconds. The clock must not go back.
+ */
+void xt_stack_input_us(struct xt_stack *st, const struct xt_seg *seg,
+		       uint64_t now_us);
+void xt_stack_poll_us(struct xt_stack *st, uint64_t now_us);
 /* How long the worker may sleep before the next poll. */
 uint64_t xt_stack_next_delay(const struct xt_stack *st, uint64_t cap_ms);
 

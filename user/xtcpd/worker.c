@@ -71,7 +71,7 @@ static int worker_emit(void *ctx, const struct xt_seg_out *o)
 	return 0;
 }
 
-static unsigned worker_rx(struct xt_worker *w, uint64_t now)
+static unsigned worker_rx(struct xt_worker *w, uint64_t us)
 {
 	struct xt_rx_frame frames[XT_PORT_BATCH];
 	unsigned n = xt_port_rx(w->port, frames, XT_PORT_BATCH);
@@ -97,7 +97,7 @@ static unsigned worker_rx(struct xt_worker *w, uint64_t now)
 		w->stats.segments++;
 		if (xt_log_enabled(XT_LOG_DEBUG))
 			log_segment(w->port, &seg);
-		xt_stack_input(w->stack, &seg, now);
+		xt_stack_input_us(w->stack, &seg, us);
 	}
 	/* The stack copied what it keeps: the frames go back now. */
 	if (n)
@@ -241,14 +241,14 @@ int xt_worker_snapshot(struct xt_worker *w, struct xt_conn_info **out,
  */
 static bool worker_turn(struct xt_worker *w)
 {
-	uint64_t now = xt_now_ms();
-	unsigned n = worker_rx(w, now);
+	uint64_t us = now_us(), now = us / 1000;
+	unsigned n = worker_rx(w, us);
 
 	if (!w->draining && atomic_load(w->drain)) {
 		xt_stack_drain(w->stack);
 		w->draining = true;
 	}
-	xt_stack_poll(w->stack, now);
+	xt_stack_poll_us(w->stack, us);
 	atomic_store(&w->unfinished, xt_stack_unfinished(w->stack));
 	worker_apply_map(w);	/* before anything it concerns leaves */
 	xt_port_tx_flush(w->port);
