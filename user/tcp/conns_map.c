@@ -3,15 +3,22 @@
  * What the XDP program must know of each connection: its conns entry
  * (tuple -> slot, state) and its receive window in conn_win[slot].
  *
- * Entries change with the state; the changes of one batch are collected
- * by xt_stack_poll() and written by the worker in one batched syscall
- * each, before the batch's segments are sent, so a connection is in the
- * map before its first segment leaves and until it is CLOSED.
+ * A new entry, and a deletion, is collected by xt_stack_poll() and written
+ * by the worker in one batched syscall each, before the batch's segments
+ * are sent, so a connection is in the map before its first segment leaves
+ * and until it is CLOSED. The state in an entry is for people (bpftool,
+ * xtcpctl without the daemon); XDP does not read it. So a live entry's
+ * state is refreshed at most every XT_MAP_REFRESH_MS: a short connection
+ * costs one insert and one delete, not a map update per transition
+ * (each is a locked hash update in the kernel, the daemon's largest
+ * cost per connection in a profile of connect-request-close).
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include "tcp/tcp.h"
+
+#define XT_MAP_REFRESH_MS	100	/* as often as the daemon publishes */
 
 static void key_of(const struct xt_tuple *t, struct xt_conn_key *k)
 {
@@ -69,11 +76,55 @@ void xt_map_mark(struct xt_sock *s)
 	s->st->map_dirty = s;
 }
 
+static void stale_unlink(struct xt_sock *s)
+{
+	if (!s->map_stale)
+		return;
+	if (s->stale_prev)
+		s->stale_prev->stale_next = s->stale_next;
+	else
+		s->st->map_stale = s->stale_next;
+	if (s->stale_next)
+		s->stale_next->stale_prev = s->stale_prev;
+	s->stale_prev = s->stale_next = NULL;
+	s->map_stale = false;
+}
+
+/* A new state for an entry already written: refreshed with the next lot. */
+void xt_map_mark_stale(struct xt_sock *s)
+{
+	struct xt_stack *st = s->st;
+
+	if (s->map_dirty || s->map_stale)
+		return;
+	s->map_stale = true;
+	s->stale_prev = NULL;
+	s->stale_next = st->map_stale;
+	if (st->map_stale)
+		st->map_stale->stale_prev = s;
+	st->map_stale = s;
+}
+
+/* Every XT_MAP_REFRESH_MS, the stale states are written with the batch. */
+void xt_map_refresh(struct xt_stack *st)
+{
+	if (st->now - st->map_refreshed < XT_MAP_REFRESH_MS)
+		return;
+	st->map_refreshed = st->now;
+	while (st->map_stale) {
+		struct xt_sock *s = st->map_stale;
+
+		stale_unlink(s);
+		xt_map_mark(s);
+	}
+}
+
 /* CLOSED: the entry goes, if it was ever written. */
 void xt_map_forget(struct xt_sock *s)
 {
 	struct xt_stack *st = s->st;
 
+	stale_unlink(s);
 	if (!s->in_map)
 		return;
 	xt_map_forget_tuple(st, &s->t);

@@ -142,6 +142,7 @@ void xt_stack_poll_us(struct xt_stack *st, uint64_t now_us)
 	set_clock(st, now_us);
 	xt_wheel_advance(&st->wheel, st->now);
 	run_work(st);
+	xt_map_refresh(st);
 	xt_map_collect(st);	/* before bury: the list may hold the dead */
 	bury(st);
 }

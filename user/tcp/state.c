@@ -52,7 +52,11 @@ void xt_tcp_set_state(struct xt_sock *s, enum xt_tcp_state to)
 		st->stats.in_state[to]++;
 	s->state = to;
 	st->stats.state_enter[to]++;
-	if (to != XT_CLOSED)
+	if (to == XT_CLOSED)
+		return;
+	if (s->in_map)
+		xt_map_mark_stale(s);	/* only people read the state */
+	else
 		xt_map_mark(s);
 }
 

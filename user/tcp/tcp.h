@@ -84,7 +84,9 @@ struct xt_sock {
 	uint32_t slot;			/* in conn_win */
 	bool in_map;			/* its conns entry has been written */
 	bool map_dirty;			/* on st->map_dirty: entry to (re)write */
+	bool map_stale;			/* on st->map_stale: state to refresh */
 	struct xt_sock *map_next;
+	struct xt_sock *stale_prev, *stale_next;
 
 	/* Send sequence space, RFC 9293 §3.3.1 (snd_max: highest sent). */
 	uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2;
@@ -182,6 +184,8 @@ struct xt_stack {
 
 	struct xt_sock *work;		/* connections with output pending */
 	struct xt_sock *map_dirty;	/* conns entries to write this batch */
+	struct xt_sock *map_stale;	/* entries whose state is behind */
+	uint64_t map_refreshed;		/* ms: when they were last written */
 	uint32_t *free_slots;		/* conn_win slots not in use */
 	uint32_t nfree_slots;
 	/* What the last poll changed in conns (xt_stack_map_batch). */
@@ -219,6 +223,8 @@ const struct xt_listener *xt_conn_listener(const struct xt_stack *st,
 
 /* conns_map.c — what the XDP program must know of each connection */
 void xt_map_mark(struct xt_sock *s);
+void xt_map_mark_stale(struct xt_sock *s);
+void xt_map_refresh(struct xt_stack *st);
 void xt_map_forget(struct xt_sock *s);
 void xt_map_forget_tuple(struct xt_stack *st, const struct xt_tuple *t);
 void xt_map_collect(struct xt_stack *st);
