@@ -41,6 +41,7 @@ struct xt_port {
 	struct xdp_desc *pending;
 	uint32_t npending, pending_cap;
 	uint32_t tx_in_flight;		/* on the TX ring, not yet completed */
+	uint32_t tx_unkicked;		/* put there since the last wakeup */
 
 	struct xt_port_stats stats;
 };
@@ -270,6 +271,7 @@ static void tx_kick(struct xt_port *port)
 {
 	int ret;
 
+	port->tx_unkicked = 0;
 	if (!xsk_ring_prod__needs_wakeup(&port->tx))
 		return;
 	ret = sendto(xt_port_fd(port), NULL, 0, MSG_DONTWAIT, NULL, 0);
@@ -281,19 +283,24 @@ static void tx_kick(struct xt_port *port)
 
 void xt_port_tx_flush(struct xt_port *port)
 {
+	xt_port_tx_push(port);
+	if (port->tx_in_flight)
+		tx_kick(port);
+}
+
+uint32_t xt_port_tx_push(struct xt_port *port)
+{
 	uint32_t idx, n;
 
 	comp_reap(port);
-	if (!port->npending) {
-		if (port->tx_in_flight)
-			tx_kick(port);
-		return;
-	}
+	if (!port->npending)
+		return port->tx_unkicked;
 	n = xsk_ring_prod__reserve(&port->tx, port->npending, &idx);
 	for (uint32_t i = 0; i < n; i++)
 		*xsk_ring_prod__tx_desc(&port->tx, idx + i) = port->pending[i];
 	xsk_ring_prod__submit(&port->tx, n);
 	port->tx_in_flight += n;
+	port->tx_unkicked += n;
 	port->stats.tx_frames += n;
 	/* A full TX ring drops what did not fit, like a full NIC queue. */
 	for (uint32_t i = n; i < port->npending; i++) {
@@ -301,7 +308,7 @@ void xt_port_tx_flush(struct xt_port *port)
 		port->stats.tx_ring_full++;
 	}
 	port->npending = 0;
-	tx_kick(port);
+	return port->tx_unkicked;
 }
 
 int xt_port_busy_poll(struct xt_port *port, unsigned usecs, unsigned budget)

@@ -62,6 +62,13 @@ void xt_port_tx_abort(struct xt_port *port, uint64_t addr);
  */
 void xt_port_tx_flush(struct xt_port *port);
 /*
+ * The first half of it: onto the TX ring, no wakeup. Returns how many
+ * frames wait there for one (in copy mode nothing leaves without it), so
+ * a caller with more work coming can wake the kernel once for several
+ * batches: each wakeup is a syscall that runs the device's transmit.
+ */
+uint32_t xt_port_tx_push(struct xt_port *port);
+/*
  * Whether descriptors still wait on the TX ring for the kernel to take
  * them. In copy mode the kernel sends a bounded batch per wakeup (32 on
  * this kernel), so the caller must flush again, not sleep, while true.

@@ -251,7 +251,9 @@ static bool worker_turn(struct xt_worker *w)
 	xt_stack_poll_us(w->stack, us);
 	atomic_store(&w->unfinished, xt_stack_unfinished(w->stack));
 	worker_apply_map(w);	/* before anything it concerns leaves */
-	xt_port_tx_flush(w->port);
+	/* More is coming while RX has frames: one wakeup for a few batches. */
+	if (!n || xt_port_tx_push(w->port) >= XT_PORT_BATCH)
+		xt_port_tx_flush(w->port);
 	worker_answer_snapshot(w);
 	if (now - w->published_at >= PUBLISH_MS)
 		worker_publish(w, now);
