@@ -4,10 +4,11 @@
 # and back (socat on side b, sha256 checked); the time is the client's,
 # from connect to the last byte back. Servers on side a: xtcpd's echo
 # service, and tools/kernel_echo.c on kernel sockets (TSO/GSO off on a's
-# veth, so both stacks send MSS-sized segments), once with CUBIC, as
-# xtcpd, and once with the machine's default algorithm. tools/impair on side b
-# impairs both directions. Each round runs the three servers back to back
-# and the ratio is taken within the round; the table shows medians.
+# veth, so both stacks send MSS-sized segments). tools/impair on side b
+# impairs both directions. One table per congestion control (BENCH_CC,
+# "cubic bbr"), xtcpd and the kernel running the same one. Each round runs
+# the two servers back to back and the ratio is taken within the round;
+# the tables show medians.
 # Prints figures; asserts nothing (speed is not a test).
 #
 #   BENCH_RUNS (3) rounds per case, BENCH_MB (20) megabytes each way,
@@ -21,7 +22,6 @@ RUNS=${BENCH_RUNS:-3}
 MB=${BENCH_MB:-20}
 XPORT=7
 KPORT=7007
-KDEF_PORT=7008
 IMPAIR=$BUILD/impair
 KECHO=$BUILD/kernel_echo
 
@@ -95,55 +95,61 @@ tb_up benchdp
 on_a ethtool -K "$IF_A" tso off gso off >/dev/null 2>&1 || :
 # The kernel's default algorithm here (this VM's is bbr; Debian's, cubic).
 KDEF=$(on_a sysctl -n net.ipv4.tcp_congestion_control)
-
 head -c $((MB * 1048576)) /dev/urandom >"$WORKDIR/echo.in"
-spawn a KECHO_PID kecho.log "$KECHO" "$KPORT" cubic
-spawn a KDEF_PID kdef.log "$KECHO" "$KDEF_PORT"
-wait_for "kernel_echo ready" 5 grep -q ready "$WORKDIR/kecho.log"
-wait_for "kernel_echo ($KDEF) ready" 5 grep -q ready "$WORKDIR/kdef.log"
-start_xtcpd xtcpd.log --listen "$XPORT:echo" --msl 1
 
 printf 'xtcp bench, data path: %s MB echoed each way, %s rounds, medians; %s CPUs, %s\n' \
 	"$MB" "$RUNS" "$(nproc)" "$(uname -r)"
-printf 'xtcpd runs CUBIC; "Linux" below runs CUBIC too (TCP_CONGESTION), "%s" is the\n' "$KDEF"
-printf "kernel's default on this machine, for reference.\n"
-printf '%-18s %9s %9s %9s %8s %8s %9s %9s %9s %9s %10s\n' "impairment" \
-	"Linux s" "xtcpd s" "$KDEF s" "ratio" "vs $KDEF" "Linux Mb/s" "xtcpd Mb/s" \
-	"Linux cpu" "xtcpd cpu" "RTOs L/x"
-for c in "${CASES[@]}"; do
-	name=${c%%|*}
-	flags=${c#*|}
-	case ",${BENCH_CASES:-$name}," in *",$name,"*) ;; *) continue ;; esac
-	start_impair "$flags"
-	ks=() xs=() ds=() rs=() rd=() kc=() xc=()
-	krto0=$(kernel_rtos) xrto0=$(xt_stat rto_expiries)
-	for _ in $(seq "$RUNS"); do
-		c0=$(cpu_busy)
-		k=$(echo_time "$KPORT")
-		c1=$(cpu_busy)
-		x=$(echo_time "$XPORT")
-		c2=$(cpu_busy)
-		d=$(echo_time "$KDEF_PORT")
-		ks+=("$k") xs+=("$x") ds+=("$d")
-		rs+=("$(ratio "$x" "$k")") rd+=("$(ratio "$x" "$d")")
-		kc+=("$(cpu_pct $((c1 - c0)) "$k")")
-		xc+=("$(cpu_pct $((c2 - c1)) "$x")")
+printf "One table per congestion control, xtcpd (--cc) and the kernel (TCP_CONGESTION)\n"
+printf "running the same one; this kernel's default is %s.\n" "$KDEF"
+
+# table CC: every case, xtcpd --cc CC against kernel_echo with CC.
+table() {
+	local cc=$1 c name flags k x rtos krto0 xrto0 c0 c1 c2
+	local -a ks xs rs kc xc
+	spawn a KECHO_PID "kecho-$cc.log" "$KECHO" "$KPORT" "$cc"
+	wait_for "kernel_echo ($cc) ready" 5 grep -q ready "$WORKDIR/kecho-$cc.log"
+	start_xtcpd "xtcpd-$cc.log" --listen "$XPORT:echo" --msl 1 --cc "$cc"
+	printf '\n%s\n%-18s %10s %10s %8s %10s %10s %9s %9s %10s\n' "$cc" "impairment" \
+		"Linux s" "xtcpd s" "ratio" "Linux Mb/s" "xtcpd Mb/s" "Linux cpu" \
+		"xtcpd cpu" "RTOs L/x"
+	for c in "${CASES[@]}"; do
+		name=${c%%|*}
+		flags=${c#*|}
+		case ",${BENCH_CASES:-$name}," in *",$name,"*) ;; *) continue ;; esac
+		start_impair "$flags"
+		ks=() xs=() rs=() kc=() xc=()
+		krto0=$(kernel_rtos) xrto0=$(xt_stat rto_expiries)
+		for _ in $(seq "$RUNS"); do
+			c0=$(cpu_busy)
+			k=$(echo_time "$KPORT")
+			c1=$(cpu_busy)
+			x=$(echo_time "$XPORT")
+			c2=$(cpu_busy)
+			ks+=("$k") xs+=("$x") rs+=("$(ratio "$x" "$k")")
+			kc+=("$(cpu_pct $((c1 - c0)) "$k")")
+			xc+=("$(cpu_pct $((c2 - c1)) "$x")")
+		done
+		stop_impair
+		rtos="$(($(kernel_rtos) - krto0))/$(($(xt_stat rto_expiries) - xrto0))"
+		k=$(printf '%s\n' "${ks[@]}" | median)
+		x=$(printf '%s\n' "${xs[@]}" | median)
+		printf '%-18s %10s %10s %8s %10s %10s %8s%% %8s%% %10s\n' "$name" "$k" "$x" \
+			"$(printf '%s\n' "${rs[@]}" | tr -d x | median | sed 's/^[0-9]/x&/')" \
+			"$(mbps "$k")" "$(mbps "$x")" \
+			"$(printf '%s\n' "${kc[@]}" | median)" "$(printf '%s\n' "${xc[@]}" | median)" \
+			"$rtos"
+		echo "    rounds: Linux ${ks[*]}; xtcpd ${xs[*]}" >&2
 	done
-	stop_impair
-	rtos="$(($(kernel_rtos) - krto0))/$(($(xt_stat rto_expiries) - xrto0))"
-	k=$(printf '%s\n' "${ks[@]}" | median)
-	x=$(printf '%s\n' "${xs[@]}" | median)
-	d=$(printf '%s\n' "${ds[@]}" | median)
-	printf '%-18s %9s %9s %9s %8s %8s %9s %9s %8s%% %8s%% %10s\n' "$name" "$k" "$x" "$d" \
-		"$(printf '%s\n' "${rs[@]}" | tr -d x | median | sed 's/^[0-9]/x&/')" \
-		"$(printf '%s\n' "${rd[@]}" | tr -d x | median | sed 's/^[0-9]/x&/')" \
-		"$(mbps "$k")" "$(mbps "$x")" \
-		"$(printf '%s\n' "${kc[@]}" | median)" "$(printf '%s\n' "${xc[@]}" | median)" \
-		"$rtos"
-	echo "    rounds: Linux ${ks[*]}; xtcpd ${xs[*]}; $KDEF ${ds[*]}" >&2
+	echo "xtcpd: $(stats_line retransmits fast_retransmits rto_expiries tlp_probes tlp_recoveries dsacks undos)"
+	stop_xtcpd
+	reap "$KECHO_PID" TERM 5
+	KECHO_PID=
+}
+
+for cc in ${BENCH_CC:-cubic bbr}; do
+	table "$cc"
 done
-echo "(ratio: xtcpd's time / Linux CUBIC's, within each round; vs $KDEF: / the default's;"
-echo " cpu: the machine's busy time over the transfer, both ends, in % of one CPU;"
-echo " RTOs: the server's, all rounds, Linux counting both of its servers)"
-echo "xtcpd: $(stats_line retransmits fast_retransmits rto_expiries tlp_probes tlp_recoveries dsacks undos)"
-stop_xtcpd
+echo
+echo "(ratio: xtcpd's time / Linux's, within each round; cpu: the machine's busy"
+echo " time over the transfer, both ends, in % of one CPU; RTOs: the server's, all"
+echo " rounds)"

@@ -71,6 +71,9 @@ Test(config, congestion_control_by_name)
 	cr_assert_eq(PARSE(&cfg, err, "--iface", "e", "--listen", "80:http",
 			   "--cc", "cubic"), 0, "%s", err);
 	cr_assert_eq(cfg.cc, &xt_cc_cubic);
+	cr_assert_eq(PARSE(&cfg, err, "--iface", "e", "--listen", "80:http",
+			   "--cc", "bbr"), 0, "%s", err);
+	cr_assert_eq(cfg.cc, &xt_cc_bbr);
 }
 
 Test(config, drain_and_log_level)
@@ -178,7 +181,7 @@ Test(config, refuses_bad_input)
 		BAD("tiny buffer", "--iface", "e", "--listen", "80:http",
 		    "--sndbuf", "10"),
 		BAD("unknown congestion control", "--iface", "e",
-		    "--listen", "80:http", "--cc", "bbr"),
+		    "--listen", "80:http", "--cc", "vegas"),
 		BAD("negative spin", "--iface", "e", "--listen", "80:http",
 		    "--spin-us", "-1"),
 		BAD("spin of two seconds", "--iface", "e", "--listen", "80:http",

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The congestion-control algorithms by name (cc.h), for --cc. Each lives
- * in its own file: cc_cubic.c (the default), cc_newreno.c.
+ * in its own file: cc_cubic.c (the default), cc_newreno.c, cc_bbr.c.
  */
 #include <stddef.h>
 #include <string.h>
@@ -10,6 +10,7 @@
 static const struct xt_cc_ops *const cc_all[] = {
 	&xt_cc_cubic,
 	&xt_cc_newreno,
+	&xt_cc_bbr,
 };
 
 const struct xt_cc_ops *xt_cc_find(const char *name)

@@ -19,6 +19,10 @@
  *                   retransmission unneeded); the caller has restored
  *                   cwnd and ssthresh to what they were before, and the
  *                   algorithm restores its own state
+ *   cong_control    optional: the algorithm sets cwnd itself on every ACK,
+ *                   in recovery too (Linux's cong_control, for BBR): then
+ *                   on_ack is not called, recovery does no PRR and does
+ *                   not set cwnd to ssthresh when it ends
  * On leaving recovery the caller sets cwnd to ssthresh (RFC 6675 §5).
  *
  * Units: bytes for windows, microseconds for time. Each algorithm keeps
@@ -29,7 +33,7 @@
 
 #include <stdint.h>
 
-#define XT_CC_PRIV_SIZE		96	/* bytes of per-connection state */
+#define XT_CC_PRIV_SIZE		128	/* bytes of per-connection state */
 #define XT_CC_INITIAL_SEGS	10	/* RFC 6928 */
 
 struct xt_sock;
@@ -43,12 +47,15 @@ struct xt_cc_ops {
 	void (*on_rto)(struct xt_sock *s);
 	void (*after_idle)(struct xt_sock *s);
 	void (*undo)(struct xt_sock *s);	/* may be NULL */
+	void (*cong_control)(struct xt_sock *s,	/* may be NULL */
+			     const struct xt_ack_sample *a);
 };
 
 extern const struct xt_cc_ops xt_cc_newreno;	/* cc_newreno.c */
 extern const struct xt_cc_ops xt_cc_cubic;	/* cc_cubic.c */
+extern const struct xt_cc_ops xt_cc_bbr;	/* cc_bbr.c */
 
-/* By name ("cubic", "newreno"), for flags; NULL when there is none. */
+/* By name ("cubic", "newreno", "bbr"), for flags; NULL when there is none. */
 const struct xt_cc_ops *xt_cc_find(const char *name);
 
 #endif /* XTCP_CC_H */

@@ -131,6 +131,7 @@ int xt_rec_on_send(struct xt_sock *s, uint32_t seq, uint32_t end, bool fin)
 			sb_set(sb, t, XT_TXSEG_RETRANS | XT_TXSEG_EVER_RETRANS,
 			       0);
 			t->xmit_us = now;
+			xt_rate_on_send(s, t);
 			if (xt_seq_lt(t->seq, sb->rack_hint))
 				sb->rack_hint = t->seq;	/* RACK's again */
 			if (s->rec.undo_valid)
@@ -145,6 +146,7 @@ int xt_rec_on_send(struct xt_sock *s, uint32_t seq, uint32_t end, bool fin)
 	t = sb_at(sb, sb->n++);
 	*t = (struct xt_txseg){ .seq = seq, .end = end, .xmit_us = now,
 				.flags = fin ? XT_TXSEG_FIN : 0 };
+	xt_rate_on_send(s, t);
 	return 0;
 }
 
@@ -450,6 +452,7 @@ static void rec_mark_sacked(struct xt_sock *s, const struct xt_seg *seg,
 		rack_detect_reordering(s, t);
 		if (t->flags & XT_TXSEG_EVER_RETRANS)
 			a->flags |= XT_ACK_RETRANS;
+		xt_rate_on_delivered(s, t, a);
 		sb_set(sb, t, XT_TXSEG_SACKED, XT_TXSEG_LOST | XT_TXSEG_RETRANS);
 		a->sacked += seg_bytes(t);
 		if (xt_seq_gt(t->end, sb->high_sacked) || sb->sacked == seg_bytes(t))
@@ -512,6 +515,7 @@ static void rec_cumulative(struct xt_sock *s, const struct xt_seg *seg,
 			a->delivered += seg_bytes(t);
 			rack_update(s, t, seg);
 			rack_detect_reordering(s, t);
+			xt_rate_on_delivered(s, t, a);
 		}
 		if (t->flags & XT_TXSEG_EVER_RETRANS) {
 			a->flags |= XT_ACK_RETRANS;
@@ -672,7 +676,7 @@ static void rec_state(struct xt_sock *s, struct xt_ack_sample *a)
 	if (rec->state != XT_REC_OPEN && xt_seq_ge(s->snd_una, rec->recover) &&
 	    a->flags & XT_ACK_ADVANCED) {
 		/* RFC 6675 §5, RFC 6582 step 3, RFC 6937 §3: cwnd = ssthresh. */
-		if (rec->state == XT_REC_RECOVERY)
+		if (rec->state == XT_REC_RECOVERY && !s->cc->cong_control)
 			s->cwnd = s->ssthresh;
 		rec->state = XT_REC_OPEN;
 		ended = true;
@@ -684,7 +688,9 @@ static void rec_state(struct xt_sock *s, struct xt_ack_sample *a)
 	}
 	if (a->flags & XT_ACK_DSACK)
 		rec_try_undo(s);
-	if (rec->state == XT_REC_RECOVERY)
+	if (s->cc->cong_control)
+		s->cc->cong_control(s, a);	/* it owns cwnd, PRR's too */
+	else if (rec->state == XT_REC_RECOVERY)
 		prr_update(s, a);
 	else if (a->delivered && !ended)	/* after an RTO: slow start */
 		s->cc->on_ack(s, a);
@@ -722,6 +728,7 @@ void xt_rec_on_ack(struct xt_sock *s, const struct xt_seg *seg,
 	rec_reneging(s);
 	rec_newreno(s, seg, a);
 	a->delivered += a->sacked;
+	xt_rate_sample(s, a);
 	if (a->rtt_us)
 		xt_rtt_sample_us(s, a->rtt_us);
 	rack_dsack_rounds(s, a);

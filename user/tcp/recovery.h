@@ -21,7 +21,11 @@
 struct xt_txseg {
 	uint32_t seq, end;
 	uint64_t xmit_us;		/* its last (re)transmission */
+	/* The connection's delivery state when it last left (rate.c). */
+	uint64_t delivered_us, first_sent_us;
+	uint32_t delivered;
 	uint8_t flags;			/* XT_TXSEG_* */
+	bool app_limited;
 };
 
 /*

@@ -63,6 +63,16 @@ struct xt_ack_sample {
 	bool cwnd_limited;		/* the window, not the application or
 					 * the peer, held the sender back
 					 * (xt_tcp_cwnd_limited) */
+	/*
+	 * The delivery rate sample (rate.c): bytes delivered over interval_us
+	 * since the most recently sent record this ACK delivered left;
+	 * rs_valid when there is one.
+	 */
+	bool rs_valid, rs_app_limited;
+	uint32_t rs_delivered, rs_prior_delivered, rs_rtt_us;
+	uint64_t rs_interval_us;
+	/* Scratch while the ACK is processed: that record's state. */
+	uint64_t rs_prior_us, rs_send_elapsed_us, rs_xmit_us;
 };
 
 struct xt_listener {
@@ -142,6 +152,11 @@ struct xt_sock {
 	struct xt_recovery rec;
 	uint32_t cwnd, ssthresh;
 	uint32_t prior_cwnd, prior_ssthresh;
+	/* Delivery rate estimation (rate.c). */
+	uint32_t delivered;		/* bytes acked or SACKed, ever */
+	uint64_t delivered_us;		/* when delivered last grew */
+	uint64_t first_sent_us;		/* send time of the last one delivered */
+	uint32_t app_limited;		/* 0, or delivered at the bubble's end */
 	/* Congestion window validation (tcp_out.c, cwnd_validate). */
 	uint32_t cwnd_usage_seq;	/* the measuring round ends past it */
 	uint32_t max_pipe;		/* most in flight in the round */
@@ -276,6 +291,12 @@ void xt_rtt_backoff(struct xt_sock *s);
 
 /* recovery.c — the scoreboard, RFC 6675, RACK-TLP (RFC 8985) */
 void xt_rec_init(struct xt_sock *s);
+/* rate.c — delivery rate estimation, for congestion control */
+void xt_rate_on_send(struct xt_sock *s, struct xt_txseg *t);
+void xt_rate_on_delivered(struct xt_sock *s, const struct xt_txseg *t,
+			  struct xt_ack_sample *a);
+void xt_rate_sample(struct xt_sock *s, struct xt_ack_sample *a);
+void xt_rate_check_app_limited(struct xt_sock *s, bool data_waiting);
 void xt_sb_free(struct xt_scoreboard *sb);
 uint32_t xt_rec_in_flight(const struct xt_sock *s);
 int xt_rec_on_send(struct xt_sock *s, uint32_t seq, uint32_t end, bool fin);

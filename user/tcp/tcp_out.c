@@ -306,6 +306,13 @@ static bool send_new(struct xt_sock *s, uint32_t room)
 	return true;
 }
 
+/* Whether the application's bytes (or its FIN) wait to be sent. */
+static bool unsent(const struct xt_sock *s)
+{
+	return xt_ring_len(&s->sndbuf) > s->snd_nxt - s->snd_una ||
+	       (s->fin_queued && !s->fin_sent);
+}
+
 /* Room under cwnd: RFC 6675's pipe against the congestion window. */
 static uint32_t cwnd_room(const struct xt_sock *s)
 {
@@ -383,6 +390,7 @@ void xt_tcp_output(struct xt_sock *s)
 		while (send_new(s, cwnd_room(s)))
 			;
 		cwnd_validate(s);
+		xt_rate_check_app_limited(s, unsent(s));
 	}
 	if (s->ack_now)
 		xt_tcp_send_ack(s);

@@ -77,7 +77,7 @@ void xt_config_usage(FILE *out)
 "             [--connect A.B.C.D:PORT:SERVICE ...] [--local-ports LO-HI]\n"
 "             [--keepalive IDLE,INTVL,COUNT] [--msl SECONDS] [--max-conns N]\n"
 "             [--rto-min MS] [--retries N] [--sndbuf BYTES] [--rcvbuf BYTES]\n"
-"             [--cc cubic|newreno] [--spin-us US] [--busy-poll]\n"
+"             [--cc cubic|newreno|bbr] [--spin-us US] [--busy-poll]\n"
 "             [--syncookies always|auto|never] [--cookie-period SECONDS]\n"
 "             [--cookie-rate SYNS_PER_S] [--cookie-half-open N]\n"
 "             [--drop-bad-cookies]\n"
@@ -103,8 +103,9 @@ void xt_config_usage(FILE *out)
 "                        and reset (default 15)\n"
 "  --sndbuf, --rcvbuf B  the most a connection buffers each way, in bytes;\n"
 "                        memory follows what is buffered (default 4194304)\n"
-"  --cc ALGORITHM        congestion control: cubic (RFC 9438, the default)\n"
-"                        or newreno (RFC 5681, RFC 6582)\n"
+"  --cc ALGORITHM        congestion control: cubic (RFC 9438, the default),\n"
+"                        newreno (RFC 5681, RFC 6582) or bbr (BBR v1,\n"
+"                        without pacing: keeps its rate on a lossy path)\n"
 "  --spin-us US          after a batch of work, a worker keeps looking at\n"
 "                        its rings for US microseconds before it sleeps\n"
 "                        in poll(); 0: sleep at once (default 50)\n"
@@ -339,7 +340,7 @@ static int parse_one(struct xt_config *cfg, int opt, const char *arg,
 	case OPT_CC:
 		cfg->cc = xt_cc_find(arg);
 		if (!cfg->cc)
-			return bad("--cc: '%s' is not cubic or newreno", arg);
+			return bad("--cc: '%s' is not cubic, newreno or bbr", arg);
 		return 0;
 	case OPT_SPIN_US:
 		n = parse_num(arg, 0, MAX_SPIN_US);
