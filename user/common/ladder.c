@@ -193,6 +193,11 @@ static uint8_t peer_sends(struct xt_ladder_conn *c, const struct xt_tapseg *s)
 	if (s->flags & XT_TCP_FIN) {
 		c->peer_fin_sent = true;
 		c->peer_fin_end = s->seq + s->len + 1;
+		/* Had it seen our FIN, it would ack it: the FINs crossed. */
+		if (c->peer_state == XT_CLOSE_WAIT && c->our_fin_sent &&
+		    (!(s->flags & XT_TCP_ACK) ||
+		     (int32_t)(s->ack - c->our_fin_end) < 0))
+			return XT_CLOSING;
 		if (c->peer_state == XT_CLOSE_WAIT)
 			return XT_LAST_ACK;
 		if (c->peer_state == XT_ESTABLISHED ||
@@ -229,11 +234,15 @@ static uint8_t peer_acked(const struct xt_ladder_conn *c,
 }
 
 /* What the peer enters when s from xtcpd (or XDP) reaches it. */
-static uint8_t peer_receives(const struct xt_ladder_conn *c,
+static uint8_t peer_receives(struct xt_ladder_conn *c,
 			     const struct xt_tapseg *s)
 {
 	uint8_t st = c->peer_state;
 
+	if (s->flags & XT_TCP_FIN) {
+		c->our_fin_sent = true;
+		c->our_fin_end = s->seq + s->len + 1;
+	}
 	if (s->flags & XT_TCP_RST)
 		return XT_CLOSED;
 	if ((s->flags & (XT_TCP_SYN | XT_TCP_ACK)) == XT_TCP_SYN)
@@ -374,6 +383,7 @@ static struct xt_ladder_conn *conn_get(struct xt_ladder *l, struct out *o,
 
 	if (c && !(opens && c->finished))
 		return c;
+	emit_hold(l, o);	/* it may be the slot's last connection's */
 	c = c ? c : conn_slot(l);
 	memset(c, 0, sizeof(*c));
 	c->used = true;
@@ -385,7 +395,6 @@ static struct xt_ladder_conn *conn_get(struct xt_ladder *l, struct out *o,
 	c->peer_state = peer0;
 	c->our_state = our0;
 	c->last_ns = ts_ns;
-	emit_hold(l, o);
 	if (!l->json)
 		header(l, o, c, ts_ns);
 	return c;

@@ -43,6 +43,8 @@ struct xt_ladder_conn {
 	uint32_t peer_isn, our_isn;
 	bool peer_fin_sent;
 	uint32_t peer_fin_end;		/* the seq after the peer's FIN */
+	bool our_fin_sent;
+	uint32_t our_fin_end;
 	uint8_t peer_state, our_state;	/* enum xt_tcp_state, or UNKNOWN */
 	bool finished;			/* xtcpd's side CLOSED or TIME-WAIT */
 	uint64_t last_ns;
