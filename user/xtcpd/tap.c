@@ -54,16 +54,26 @@ static void tapq_commit(struct xt_tapq *q)
 	atomic_store_explicit(&q->head, head + 1, memory_order_release);
 }
 
-void xt_tap_frame(struct xt_tap *t, unsigned q, uint8_t kind,
-		  const void *frame, uint32_t len)
+/* A record of worker q's queue, stamped, or NULL when there is no room. */
+static struct xt_tap_rec *tap_slot(struct xt_tap *t, unsigned q, uint8_t kind)
 {
 	struct xt_tap_rec *r;
 
 	if (q >= (unsigned)t->nq || !(r = tapq_slot(&t->q[q])))
-		return;
+		return NULL;
 	r->ts_ns = clock_ns(CLOCK_MONOTONIC);
 	r->kind = kind;
 	r->worker = (uint8_t)q;
+	return r;
+}
+
+void xt_tap_frame(struct xt_tap *t, unsigned q, uint8_t kind,
+		  const void *frame, uint32_t len)
+{
+	struct xt_tap_rec *r = tap_slot(t, q, kind);
+
+	if (!r)
+		return;
 	r->len = len;
 	r->caplen = (uint16_t)(len < XT_TAP_SNAPLEN ? len : XT_TAP_SNAPLEN);
 	memcpy(r->data, frame, r->caplen);
@@ -72,13 +82,10 @@ void xt_tap_frame(struct xt_tap *t, unsigned q, uint8_t kind,
 
 void xt_tap_state(struct xt_tap *t, unsigned q, const struct xt_tap_conn *c)
 {
-	struct xt_tap_rec *r;
+	struct xt_tap_rec *r = tap_slot(t, q, XT_TAP_STATE);
 
-	if (q >= (unsigned)t->nq || !(r = tapq_slot(&t->q[q])))
+	if (!r)
 		return;
-	r->ts_ns = clock_ns(CLOCK_MONOTONIC);
-	r->kind = XT_TAP_STATE;
-	r->worker = (uint8_t)q;
 	r->caplen = 0;
 	r->len = 0;
 	r->conn = *c;
