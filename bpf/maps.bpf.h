@@ -6,6 +6,7 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include "xtcp/maps.h"
+#include "xtcp/tap.h"
 
 /* Local ports xtcpd listens on; written by the daemon. */
 struct {
@@ -71,5 +72,19 @@ struct {
 	__type(key, __u32);
 	__type(value, struct xt_daemon_stats);
 } dstats SEC(".maps");
+
+/* Tap records (xtcp/tap.h) of frames XDP answered or dropped; xtcpd reads. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, XT_TAP_RING_BYTES);
+} tap_ring SEC(".maps");
+
+/* Where a tap record is built before it is copied to tap_ring (per CPU). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xt_tap_rec);
+} tap_scratch SEC(".maps");
 
 #endif /* XTCP_MAPS_BPF_H */

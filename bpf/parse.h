@@ -21,7 +21,7 @@ struct xt_pkt {
 	struct iphdr *ip;
 	struct tcphdr *tcp;
 	void *data_end;
-	/* Found once by classify_owned(), for every later step. */
+	/* Found once (ctl_get(), classify_owned()), for every later step. */
 	const struct xt_ctl *ctl;	/* NULL: xtcpd has not set it */
 	int listening;			/* the destination port is a listener's */
 };

@@ -6,17 +6,23 @@
 #include "maps.bpf.h"
 #include "parse.h"
 
+/* The daemon's settings, read once per frame; later steps find them in pkt. */
+static __always_inline void ctl_get(struct xt_pkt *pkt)
+{
+	__u32 zero = 0;
+
+	pkt->ctl = bpf_map_lookup_elem(&ctl, &zero);
+}
+
 /*
- * Owned: a listening port, or one of xtcpd's active opens. The two maps are
- * read here once; later steps find the answers in pkt.
+ * Owned: a listening port, or one of xtcpd's active opens. listen_ports is
+ * read here once; later steps find the answer in pkt.
  */
 static __always_inline int port_is_owned(struct xt_pkt *pkt)
 {
 	__u16 port = bpf_ntohs(pkt->tcp->dest);
-	const struct xt_ctl *c;
-	__u32 zero = 0;
+	const struct xt_ctl *c = pkt->ctl;
 
-	pkt->ctl = c = bpf_map_lookup_elem(&ctl, &zero);
 	pkt->listening = bpf_map_lookup_elem(&listen_ports, &port) != NULL;
 	return pkt->listening ||
 	       (c && c->eph_lo && port >= c->eph_lo && port <= c->eph_hi);

@@ -7,6 +7,7 @@
 #include "parse.h"
 #include "steer.h"
 #include "syncookie.h"
+#include "tap.h"
 
 static __always_inline struct xt_xdp_stats *stats_get(void)
 {
@@ -15,12 +16,34 @@ static __always_inline struct xt_xdp_stats *stats_get(void)
 	return bpf_map_lookup_elem(&stats, &zero);
 }
 
+/* Everything after parsing: whose frame it is, and what becomes of it. */
+static __always_inline int xtcp_verdict(struct xdp_md *ctx, struct xt_pkt *pkt,
+					struct xt_xdp_stats *st)
+{
+	struct xt_conn_val *conn;
+	int act;
+
+	act = classify_owned(pkt, st);
+	if (act >= 0)
+		return act;
+	conn = conn_lookup(pkt);
+	act = conn ? filter_live(pkt, conn, st) : filter_unknown(ctx, pkt, st);
+	if (act >= 0)
+		return act;
+	if (!conn) {
+		act = syncookie_step(ctx, pkt, st);
+		if (act >= 0)
+			return act;
+	}
+	return steer_to_socket(ctx, st);
+}
+
 SEC("xdp")
 int xtcp_xdp(struct xdp_md *ctx)
 {
 	struct xt_pkt pkt = {};
 	struct xt_xdp_stats *st = stats_get();
-	struct xt_conn_val *conn;
+	struct xt_tap_rec *tap;
 	int act;
 
 	if (!st)	/* cannot happen for a one-entry array; the verifier asks */
@@ -30,19 +53,11 @@ int xtcp_xdp(struct xdp_md *ctx)
 	act = parse_frame(ctx, &pkt, st);
 	if (act >= 0)
 		return act;
-	act = classify_owned(&pkt, st);
-	if (act >= 0)
-		return act;
-	conn = conn_lookup(&pkt);
-	act = conn ? filter_live(&pkt, conn, st) : filter_unknown(ctx, &pkt, st);
-	if (act >= 0)
-		return act;
-	if (!conn) {
-		act = syncookie_step(ctx, &pkt, st);
-		if (act >= 0)
-			return act;
-	}
-	return steer_to_socket(ctx, st);
+	ctl_get(&pkt);
+	tap = tap_before(ctx, &pkt);
+	act = xtcp_verdict(ctx, &pkt, st);
+	tap_after(ctx, tap, act, st);
+	return act;
 }
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";

@@ -177,6 +177,19 @@ say "bpftool reads the other pinned maps too: the ports xtcpd listens on"
 echo "   \$ bpftool map dump pinned $PIN_DIR/listen_ports"
 bpftool map dump pinned "$PIN_DIR/listen_ports" | show
 
+say "xtcpctl trace: one curl connection's life, drawn as it happens"
+note "Peer (Linux) on the left, xtcpd on the right; seq/ack count from" \
+	"each side's ISN; xtcpd's states as it reports them, the peer's" \
+	"inferred from the segments (RFC 9293). --count 1: stop when it ends."
+echo "   \$ xtcpctl trace --port 80 --count 1"
+spawn a TRACE_PID trace.txt timeout 20 "$XTCPCTL_BIN" --iface "$IF_A" trace --port 80 --count 1
+wait_for "xtcpd's tap on" 5 grep -q "tap on" "$XTCPD_LOG"
+on_b timeout 5 curl -fsS -o /dev/null "http://$IP_A/100" || fail "curl failed"
+wait_exit "$TRACE_PID" 10 || fail "xtcpctl trace did not end with the connection"
+reap "$TRACE_PID"
+show <"$WORKDIR/trace.txt"
+grep -q "CLOSE-WAIT" "$WORKDIR/trace.txt" || fail "the trace did not show the close"
+
 say "Stopping xtcpd (SIGTERM): it detaches XDP and removes its pins"
 stop_xtcpd
 note "pins left: $(find "$PIN_DIR" -mindepth 1 2>/dev/null | wc -l)"

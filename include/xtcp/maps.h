@@ -55,6 +55,8 @@ struct xt_ctl {
 #define XT_CTL_DRAIN		(1u << 2)	/* xtcpd is stopping: RST SYNs
 						 * and handshake ACKs to its
 						 * listeners, as a closed port */
+#define XT_CTL_TAP		(1u << 3)	/* a tap is on: frames XDP answers
+						 * or drops go to tap_ring */
 
 /*
  * conns: one entry per connection xtcpd holds, from before its first
@@ -110,9 +112,10 @@ struct xt_xdp_stats {
 	__u64 drop_rst_window;		/* RST outside the receive window */
 	__u64 drop_bad_csum;		/* bad IPv4 or TCP checksum, on a segment
 					 * XDP would have answered itself */
+	__u64 tap_ring_full;		/* tap records lost: tap_ring was full */
 };
 
-#define XT_STATS_FIELD_COUNT	17
+#define XT_STATS_FIELD_COUNT	18
 
 /*
  * dstats: what each xtcpd worker reports, one array slot per worker,

@@ -36,6 +36,9 @@ grep -Eq '^   in short: [0-9.]+:[0-9]+ -> [0-9.]+:7 XT_ESTABLISHED$' "$OUT" ||
 grep -Eq '^   in short: [0-9.]+:[0-9]+ -> [0-9.]+:13 XT_TIME_WAIT$' "$OUT" ||
 	fail "no TIME-WAIT banner connection in the demo's conns dump"
 shows '   in short: no connection'
+grep -Eq '^   #1 .*SYN-SENT +── SYN seq 0 .*▶ SYN-RECEIVED$' "$OUT" ||
+	fail "the demo's trace did not draw the handshake"
+grep -Eq '^   #1 .*▶ CLOSED$' "$OUT" || fail "the demo's trace did not end CLOSED"
 grep -q '"state": "XT_ESTABLISHED"' "$OUT" ||
 	fail "bpftool's own dump did not name the state"
 grep -Eq '^   passive_opens +[0-9]+ -> [0-9]+ +\(\+[1-9][0-9]*\)$' "$OUT" ||

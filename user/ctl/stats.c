@@ -32,6 +32,7 @@ static const struct {
 	FIELD(drop_rst_unknown),
 	FIELD(drop_rst_window),
 	FIELD(drop_bad_csum),
+	FIELD(tap_ring_full),
 };
 
 _Static_assert(sizeof(stats_fields) / sizeof(stats_fields[0]) ==

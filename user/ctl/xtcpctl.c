@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* xtcpctl: read what a running xtcpd publishes (pins, control socket). */
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
@@ -10,6 +11,7 @@
 #include <time.h>
 #include "ctl/conns.h"
 #include "ctl/stats.h"
+#include "ctl/tap.h"
 #include "xdp/loader.h"
 
 #define EXIT_USAGE	2
@@ -22,6 +24,7 @@ struct ctl_opts {
 	double interval_s;		/* conns: repeat every S; 0: once */
 	long count;			/* conns: rounds / capture: frames */
 	struct conns_filter filter;
+	struct xt_ladder_filter trace_filter;	/* trace: --conn, --port */
 	const char *cmd;
 	const char *file;		/* capture's */
 };
@@ -48,7 +51,24 @@ static void usage(FILE *out)
 "  --state   only connections in STATE (ESTABLISHED, FIN-WAIT-1, ...)\n"
 "  --port    only connections with P as local or peer port\n"
 "  --interval S  repeat every S seconds (fractions are fine), until\n"
-"            interrupted or --count N rounds\n");
+"            interrupted or --count N rounds\n"
+"\n"
+"       xtcpctl [--iface IF] trace [--port P] [--conn ADDR:PORT] [--json]\n"
+"                                  [--count N]\n"
+"       xtcpctl [--iface IF] capture [--count N] FILE\n"
+"\n"
+"  trace     each connection's life as it happens, drawn as a ladder: the\n"
+"            peer on the left, xtcpd on the right, one arrow per segment\n"
+"            (flags, seq/ack relative to each side's ISN, window, length),\n"
+"            the state each side enters (xtcpd's as it reports them, the\n"
+"            peer's inferred from the segments), and what XDP answered\n"
+"            (cookie SYN-ACKs, RSTs) or dropped by itself. --json: one\n"
+"            event per line. --count N: stop when N connections have\n"
+"            ended (xtcpd's side CLOSED or TIME-WAIT)\n"
+"  capture   what xtcpd receives and sends, and what XDP answered or\n"
+"            dropped itself, to FILE (- for stdout) as pcap, for\n"
+"            tcpdump -r and Wireshark; --count N: stop after N frames\n"
+"  --conn    only the connection with ADDR:PORT at one end\n");
 }
 
 /* Every interface with pins under XT_PIN_ROOT: one per running xtcpd. */
@@ -67,7 +87,10 @@ static int list_ifaces(struct ctl_opts *o)
 	return o->nif ? 0 : -ENOENT;
 }
 
-enum { OPT_IFACE = 256, OPT_JSON, OPT_INTERVAL, OPT_COUNT, OPT_STATE, OPT_PORT };
+enum {
+	OPT_IFACE = 256, OPT_JSON, OPT_INTERVAL, OPT_COUNT, OPT_STATE, OPT_PORT,
+	OPT_CONN,
+};
 
 static const struct option long_opts[] = {
 	{ "iface", required_argument, NULL, OPT_IFACE },
@@ -76,9 +99,30 @@ static const struct option long_opts[] = {
 	{ "count", required_argument, NULL, OPT_COUNT },
 	{ "state", required_argument, NULL, OPT_STATE },
 	{ "port", required_argument, NULL, OPT_PORT },
+	{ "conn", required_argument, NULL, OPT_CONN },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 }
 };
+
+/* --conn ADDR:PORT */
+static int parse_conn(struct xt_ladder_filter *f, const char *arg)
+{
+	char addr[INET_ADDRSTRLEN], *end;
+	const char *colon = strrchr(arg, ':');
+	long port;
+
+	if (!colon || (size_t)(colon - arg) >= sizeof(addr))
+		return -1;
+	memcpy(addr, arg, (size_t)(colon - arg));
+	addr[colon - arg] = '\0';
+	port = strtol(colon + 1, &end, 10);
+	if (*end || port < 1 || port > 65535 ||
+	    inet_pton(AF_INET, addr, &f->addr) != 1)
+		return -1;
+	f->port = (uint16_t)port;
+	f->have_addr = true;
+	return 0;
+}
 
 static int parse_one(struct ctl_opts *o, int opt, const char *arg)
 {
@@ -104,7 +148,10 @@ static int parse_one(struct ctl_opts *o, int opt, const char *arg)
 		return o->filter.state < 0 ? -1 : 0;
 	case OPT_PORT:
 		o->filter.port = (int)strtol(arg, &end, 10);
+		o->trace_filter.port = (uint16_t)o->filter.port;
 		return *end || o->filter.port < 1 || o->filter.port > 65535 ? -1 : 0;
+	case OPT_CONN:
+		return parse_conn(&o->trace_filter, arg);
 	default:
 		return -1;
 	}
@@ -144,21 +191,29 @@ static int parse_args(struct ctl_opts *o, int argc, char **argv)
 	return 0;
 }
 
+/* The one interface a command needs: --iface, or the only xtcpd's. */
+static int one_iface(struct ctl_opts *o)
+{
+	if (!o->nif && list_ifaces(o)) {
+		fprintf(stderr, "xtcpctl: no xtcpd is running (nothing under "
+			XT_PIN_ROOT ")\n");
+		return -1;
+	}
+	if (o->nif > 1) {
+		fprintf(stderr, "xtcpctl: xtcpd serves several interfaces; "
+			"name one with --iface\n");
+		return -1;
+	}
+	return 0;
+}
+
 static int cmd_stats(struct ctl_opts *o)
 {
 	char pin_dir[PATH_MAX];
 	int ret;
 
-	if (!o->nif && list_ifaces(o)) {
-		fprintf(stderr, "xtcpctl: no xtcpd is running (nothing under "
-			XT_PIN_ROOT ")\n");
+	if (one_iface(o))
 		return 1;
-	}
-	if (o->nif > 1) {
-		fprintf(stderr, "xtcpctl: xtcpd serves several interfaces; "
-			"name one with --iface\n");
-		return 1;
-	}
 	if (xt_pin_dir(pin_dir, sizeof(pin_dir), o->ifnames[0]))
 		return EXIT_USAGE;
 	ret = ctl_stats(stdout, pin_dir, o->json);
@@ -194,6 +249,23 @@ static int cmd_conns(struct ctl_opts *o)
 	}
 }
 
+static int cmd_tap(struct ctl_opts *o, bool capture)
+{
+	struct ctl_tap_opts t = {
+		.filter = o->trace_filter, .json = o->json, .count = o->count,
+		.file = o->file,
+	};
+
+	if (capture && !o->file) {
+		fprintf(stderr, "xtcpctl: capture needs a FILE (- for stdout)\n");
+		return EXIT_USAGE;
+	}
+	if (one_iface(o))
+		return 1;
+	t.ifname = o->ifnames[0];
+	return capture ? ctl_capture(&t) : ctl_trace(&t);
+}
+
 int main(int argc, char **argv)
 {
 	static struct ctl_opts o;
@@ -204,6 +276,10 @@ int main(int argc, char **argv)
 		return cmd_stats(&o);
 	if (!strcmp(o.cmd, "conns") && !o.file)
 		return cmd_conns(&o);
+	if (!strcmp(o.cmd, "trace") && !o.file)
+		return cmd_tap(&o, false);
+	if (!strcmp(o.cmd, "capture"))
+		return cmd_tap(&o, true);
 	fprintf(stderr, "xtcpctl: unknown command '%s'; see xtcpctl --help\n",
 		o.cmd);
 	return EXIT_USAGE;

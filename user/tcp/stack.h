@@ -11,6 +11,7 @@
 #include "wire/codec.h"
 #include "xtcp/maps.h"
 #include "xtcp/siphash.h"
+#include "xtcp/tap.h"
 #include "xtcp/xtcp.h"
 
 struct xt_cc_ops;
@@ -59,9 +60,13 @@ struct xt_stack_cfg {
 /* Fills cfg with the defaults RFC 9293, 6298 and 1122 suggest. */
 void xt_stack_cfg_default(struct xt_stack_cfg *cfg);
 
-/* Where outgoing segments go: the worker's AF_XDP port, or a test. */
+/*
+ * Where outgoing segments go: the worker's AF_XDP port, or a test; and
+ * who hears of each state change (NULL: nobody; the worker's tap).
+ */
 struct xt_tx_sink {
 	int (*emit)(void *ctx, const struct xt_seg_out *seg);
+	void (*state)(void *ctx, const struct xt_tap_conn *change);
 	void *ctx;
 };
 

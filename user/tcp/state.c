@@ -36,10 +36,25 @@ bool xt_tcp_synchronized(enum xt_tcp_state state)
 	}
 }
 
+/* The sink's listener (a tap), if any, hears of every change. */
+static void tell_state(const struct xt_sock *s, enum xt_tcp_state to)
+{
+	const struct xt_tx_sink *k = &s->st->sink;
+	struct xt_tap_conn c = {
+		.laddr = s->t.laddr, .raddr = s->t.raddr,
+		.lport = s->t.lport, .rport = s->t.rport,
+		.from = (uint8_t)s->state, .to = (uint8_t)to,
+	};
+
+	if (k->state && s->state != to)
+		k->state(k->ctx, &c);
+}
+
 void xt_tcp_set_state(struct xt_sock *s, enum xt_tcp_state to)
 {
 	struct xt_stack *st = s->st;
 
+	tell_state(s, to);
 	xt_dbg("%u <> %u: %s => %s", s->t.lport, s->t.rport,
 	       xt_tcp_state_name(s->state), xt_tcp_state_name(to));
 	if (s->state == XT_SYN_RCVD && st->nhalf_open)

@@ -401,6 +401,11 @@ int xt_loader_stats_fd(const struct xt_loader *ld)
 	return bpf_map__fd(ld->skel->maps.stats);
 }
 
+int xt_loader_tap_ring_fd(const struct xt_loader *ld)
+{
+	return bpf_map__fd(ld->skel->maps.tap_ring);
+}
+
 struct xt_conn_win *xt_loader_map_conn_win(const struct xt_loader *ld)
 {
 	size_t len = (size_t)XT_MAX_CONNS * sizeof(struct xt_conn_win);

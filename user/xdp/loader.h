@@ -30,6 +30,7 @@ int xt_loader_dstats_fd(const struct xt_loader *ld);
 int xt_loader_conns_fd(const struct xt_loader *ld);
 int xt_loader_cookie_keys_fd(const struct xt_loader *ld);
 int xt_loader_stats_fd(const struct xt_loader *ld);
+int xt_loader_tap_ring_fd(const struct xt_loader *ld);
 /* The conn_win array, mapped read-write; NULL and errno on failure. */
 struct xt_conn_win *xt_loader_map_conn_win(const struct xt_loader *ld);
 const char *xt_loader_mode_name(const struct xt_loader *ld);

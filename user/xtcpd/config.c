@@ -8,6 +8,7 @@
 #include <string.h>
 #include "app/service.h"
 #include "tcp/cc.h"
+#include "xtcp/tap.h"
 #include "xtcpd/config.h"
 
 enum {
@@ -17,7 +18,7 @@ enum {
 	OPT_SYNCOOKIES, OPT_COOKIE_PERIOD, OPT_COOKIE_RATE, OPT_COOKIE_HALF_OPEN,
 	OPT_DROP_BAD_COOKIES, OPT_CC, OPT_LOG_LEVEL, OPT_DRAIN_TIMEOUT,
 	OPT_CONFIG, OPT_BPF_OBJECT, OPT_SPIN_US,
-	OPT_BUSY_POLL,
+	OPT_BUSY_POLL, OPT_PCAP,
 };
 
 #define DEFAULT_COOKIE_PERIOD_S	60
@@ -64,6 +65,7 @@ static const struct option long_opts[] = {
 	{ "log-level",	required_argument, NULL, OPT_LOG_LEVEL },
 	{ "config",	required_argument, NULL, OPT_CONFIG },
 	{ "bpf-object",	required_argument, NULL, OPT_BPF_OBJECT },
+	{ "pcap",	required_argument, NULL, OPT_PCAP },
 	{ "drain-timeout", required_argument, NULL, OPT_DRAIN_TIMEOUT },
 	{ "verbose",	no_argument,	   NULL, 'v' },
 	{ "help",	no_argument,	   NULL, 'h' },
@@ -83,7 +85,7 @@ void xt_config_usage(FILE *out)
 "             [--drop-bad-cookies]\n"
 "             [--xdp-mode native|skb] [--queues N] [--drain-timeout S]\n"
 "             [--log-level error|warning|info|debug] [-v]\n"
-"             [--config FILE] [--bpf-object FILE]\n"
+"             [--config FILE] [--bpf-object FILE] [--pcap FILE]\n"
 "\n"
 "  --iface IF            interface to attach the XDP program to\n"
 "  --addr A.B.C.D        local IPv4 address (default: the interface's first)\n"
@@ -143,7 +145,10 @@ void xt_config_usage(FILE *out)
 "  --bpf-object FILE     the XDP object to load (default: ../lib/xtcp/\n"
 "                        xtcp.bpf.o next to xtcpd, where make install puts\n"
 "                        it, else the copy built into xtcpd)\n"
-"  -h, --help            this text\n");
+"  --pcap FILE           write what xtcpd receives and sends, and what XDP\n"
+"                        answers or drops itself, to FILE as pcap (the\n"
+"                        first %d bytes of each frame), from start to exit\n"
+"  -h, --help            this text\n", XT_TAP_SNAPLEN);
 }
 
 #define bad(...) (snprintf(err, errlen, __VA_ARGS__), -EINVAL)
@@ -415,6 +420,11 @@ static int parse_one(struct xt_config *cfg, int opt, const char *arg,
 		if (!*arg || strlen(arg) >= sizeof(cfg->bpf_object))
 			return bad("--bpf-object: '%s' is not a file name", arg);
 		strcpy(cfg->bpf_object, arg);
+		return 0;
+	case OPT_PCAP:
+		if (!*arg || strlen(arg) >= sizeof(cfg->pcap))
+			return bad("--pcap: '%s' is not a file name", arg);
+		strcpy(cfg->pcap, arg);
 		return 0;
 	case OPT_CONFIG:
 		return bad("--config may not appear inside a configuration file");

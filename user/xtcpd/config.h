@@ -65,6 +65,7 @@ struct xt_config {
 	uint32_t drain_ms;		/* SIGTERM: how long open connections
 					 * get to close; 0: reset at once */
 	char bpf_object[PATH_MAX];	/* --bpf-object; "": look for it */
+	char pcap[PATH_MAX];		/* --pcap; "": no capture from start */
 };
 
 /*

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -60,7 +61,11 @@ static int answer_conns(struct xt_ctlsrv *c, int fd)
 	return ret;
 }
 
-static void serve_client(struct xt_ctlsrv *c, int fd)
+/*
+ * Returns whether fd was handed on (a tap session, which the tap thread
+ * now owns and closes); otherwise the caller closes it.
+ */
+static bool serve_client(struct xt_ctlsrv *c, int fd)
 {
 	struct timeval tv = { .tv_sec = CTL_IO_TIMEOUT_S };
 	struct xt_ctl_req req;
@@ -68,15 +73,20 @@ static void serve_client(struct xt_ctlsrv *c, int fd)
 
 	if (!peer_is_root(fd)) {
 		xt_warn("control socket: refused a client that is not root");
-		return;
+		return false;
 	}
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	if (xt_read_full(fd, &req, sizeof(req)) != sizeof(req))
-		return;
+		return false;
 	switch (req.op) {
 	case XT_CTL_OP_CONNS:
 		ret = answer_conns(c, fd);
+		break;
+	case XT_CTL_OP_TAP:
+		ret = c->tap ? xt_tap_add_client(c->tap, fd) : -EOPNOTSUPP;
+		if (!ret)
+			return true;
 		break;
 	default:
 		ret = -EOPNOTSUPP;
@@ -84,6 +94,7 @@ static void serve_client(struct xt_ctlsrv *c, int fd)
 	}
 	if (ret)
 		xt_dbg("control socket: request %u: %s", req.op, strerror(-ret));
+	return false;
 }
 
 static void *ctlsrv_main(void *arg)
@@ -99,8 +110,8 @@ static void *ctlsrv_main(void *arg)
 		fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd < 0)
 			continue;
-		serve_client(c, fd);
-		close(fd);
+		if (!serve_client(c, fd))
+			close(fd);
 	}
 	return NULL;
 }
@@ -123,13 +134,14 @@ static int ctlsrv_listen(struct xt_ctlsrv *c)
 }
 
 int xt_ctlsrv_start(struct xt_ctlsrv *c, const char *ifname,
-		    struct xt_worker *workers, int nworkers)
+		    struct xt_worker *workers, int nworkers, struct xt_tap *tap)
 {
 	int ret = xt_ctl_sock_path(c->path, sizeof(c->path), ifname);
 
 	c->listen_fd = -1;
 	c->workers = workers;
 	c->nworkers = nworkers;
+	c->tap = tap;
 	if (!ret)
 		ret = ctlsrv_listen(c);
 	if (!ret)

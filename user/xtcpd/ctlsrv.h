@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <sys/un.h>
+#include "xtcpd/tap.h"
 #include "xtcpd/worker.h"
 
 struct xt_ctlsrv {
@@ -18,6 +19,7 @@ struct xt_ctlsrv {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct xt_worker *workers;
 	int nworkers;
+	struct xt_tap *tap;		/* XT_CTL_OP_TAP sessions go there */
 	pthread_t thread;
 	int started;
 	atomic_int stop;
@@ -28,7 +30,7 @@ struct xt_ctlsrv {
  * crashed xtcpd left there, and starts the thread. 0 or -errno, logged.
  */
 int xt_ctlsrv_start(struct xt_ctlsrv *c, const char *ifname,
-		    struct xt_worker *workers, int nworkers);
+		    struct xt_worker *workers, int nworkers, struct xt_tap *tap);
 /* Stops the thread and removes the socket; safe if never started. */
 void xt_ctlsrv_stop(struct xt_ctlsrv *c);
 

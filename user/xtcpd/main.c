@@ -31,6 +31,7 @@
 #include "xtcpd/cookies.h"
 #include "xtcpd/ctlsrv.h"
 #include "xtcpd/csum_hint.h"
+#include "xtcpd/tap.h"
 #include "xtcpd/worker.h"
 
 #define EXIT_USAGE	2
@@ -52,6 +53,9 @@ struct daemon {
 	struct xt_reservation ports;
 	struct xt_conn_win *win;		/* conn_win, mmapped */
 	struct xt_ctl ctl;			/* what XDP is told, as last told */
+	pthread_mutex_t ctl_lock;		/* main and the tap thread tell it */
+	atomic_bool tap_on;			/* ctl.flags XT_CTL_TAP */
+	struct xt_tap tap;
 	struct xt_cookies cookies;
 	struct xt_csum_hint csum_hint;
 	struct xt_worker workers[XT_MAX_QUEUES];
@@ -81,17 +85,38 @@ static int publish_listeners(const struct daemon *d)
 static int publish_ctl(struct daemon *d)
 {
 	__u32 zero = 0;
+	int ret = 0;
 
+	pthread_mutex_lock(&d->ctl_lock);
 	d->ctl.flags = (d->cookies.on ? XT_CTL_COOKIES : 0) |
 		       (d->cfg.drop_bad_cookies ? 0 : XT_CTL_RST_BAD_COOKIE) |
-		       (atomic_load(&d->drain) ? XT_CTL_DRAIN : 0);
+		       (atomic_load(&d->drain) ? XT_CTL_DRAIN : 0) |
+		       (atomic_load(&d->tap_on) ? XT_CTL_TAP : 0);
 	d->ctl.cookie_switches = (__u32)d->cookies.switches;
 	if (bpf_map_update_elem(xt_loader_ctl_fd(d->loader), &zero, &d->ctl,
 				BPF_ANY)) {
+		ret = -errno;
 		xt_err("cannot publish settings to XDP: %s", strerror(errno));
-		return -errno;
 	}
-	return 0;
+	pthread_mutex_unlock(&d->ctl_lock);
+	return ret;
+}
+
+/* The tap thread's: XDP writes tap_ring only while someone listens. */
+static void tap_set_flag(void *arg, bool on)
+{
+	struct daemon *d = arg;
+
+	atomic_store(&d->tap_on, on);
+	publish_ctl(d);
+}
+
+static int start_tap(struct daemon *d)
+{
+	return xt_tap_start(&d->tap, d->nworkers,
+			    xt_loader_tap_ring_fd(d->loader),
+			    xt_loader_stats_fd(d->loader), d->cfg.pcap,
+			    tap_set_flag, d);
 }
 
 /*
@@ -182,6 +207,7 @@ static int start_workers(struct daemon *d)
 		w->cookie_keys_fd = xt_loader_cookie_keys_fd(d->loader);
 		w->keys = d->cookies.keys;
 		w->ts_offset = d->ctl.ts_offset;
+		w->tap = &d->tap;
 		w->win = d->win;
 		w->slot_base = (uint32_t)q * share;
 		w->max_conns = d->cfg.max_conns < share ? d->cfg.max_conns : share;
@@ -401,6 +427,7 @@ int main(int argc, char **argv)
 	sigset_t set;
 	int ret;
 
+	pthread_mutex_init(&d.ctl_lock, NULL);
 	ret = xt_config_parse(&d.cfg, argc, argv, err, sizeof(err));
 	if (ret == 1)
 		return 0;
@@ -427,8 +454,10 @@ int main(int argc, char **argv)
 	if (!ret)
 		ret = start_workers(&d);
 	if (!ret)
+		ret = start_tap(&d);
+	if (!ret)
 		ret = xt_ctlsrv_start(&d.ctlsrv, d.cfg.ifname, d.workers,
-				      d.nworkers);
+				      d.nworkers, &d.tap);
 	if (!ret) {
 		xt_csum_hint_init(&d.csum_hint, d.cfg.ifname, d.nif.ifindex);
 		print_ready(&d);
@@ -436,6 +465,7 @@ int main(int argc, char **argv)
 	}
 	xt_ctlsrv_stop(&d.ctlsrv);
 	stop_workers(&d);
+	xt_tap_stop(&d.tap);	/* after the workers: their last resets */
 	if (d.win)
 		munmap(d.win, (size_t)XT_MAX_CONNS * sizeof(*d.win));
 	xt_loader_close(d.loader);

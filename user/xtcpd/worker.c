@@ -49,6 +49,23 @@ static void log_segment(const struct xt_port *port, const struct xt_seg *s)
 	       s->seq, s->ack, s->payload_len);
 }
 
+/* A frame for the tap (tap.h), only while someone listens. */
+static void worker_tap_frame(struct xt_worker *w, uint8_t kind,
+			     const void *frame, uint32_t len)
+{
+	if (xt_tap_on(w->tap))
+		xt_tap_frame(w->tap, w->index, kind, frame, len);
+}
+
+/* The stack's state changes, for the tap. */
+static void worker_tap_state(void *ctx, const struct xt_tap_conn *change)
+{
+	struct xt_worker *w = ctx;
+
+	if (xt_tap_on(w->tap))
+		xt_tap_state(w->tap, w->index, change);
+}
+
 /* The stack's sink: build the segment straight into a UMEM TX frame. */
 static int worker_emit(void *ctx, const struct xt_seg_out *o)
 {
@@ -67,6 +84,7 @@ static int worker_emit(void *ctx, const struct xt_seg_out *o)
 		w->stats.tx_errors++;
 		return len;
 	}
+	worker_tap_frame(w, XT_TAP_TX, buf, (uint32_t)len);
 	xt_port_tx_submit(w->port, addr, (uint32_t)len);
 	return 0;
 }
@@ -78,8 +96,10 @@ static unsigned worker_rx(struct xt_worker *w, uint64_t us)
 	struct xt_seg seg;
 
 	for (unsigned i = 0; i < n; i++) {
-		enum xt_parse_err err = xt_frame_parse(frames[i].data,
-						       frames[i].len, &seg);
+		enum xt_parse_err err;
+
+		worker_tap_frame(w, XT_TAP_RX, frames[i].data, frames[i].len);
+		err = xt_frame_parse(frames[i].data, frames[i].len, &seg);
 		if (err) {
 			/* Apart: a veth peer's offload (csum_hint.h). */
 			if (err == XT_PARSE_IP_CSUM || err == XT_PARSE_TCP_CSUM)
@@ -380,7 +400,8 @@ static int worker_connect(struct xt_worker *w)
 
 int xt_worker_init(struct xt_worker *w)
 {
-	struct xt_tx_sink sink = { .emit = worker_emit, .ctx = w };
+	struct xt_tx_sink sink = { .emit = worker_emit,
+				   .state = worker_tap_state, .ctx = w };
 	struct xt_stack_cfg c;
 	int ret;
 

@@ -15,6 +15,7 @@
 #include "xdp/netif.h"
 #include "xdp/port.h"
 #include "xtcpd/config.h"
+#include "xtcpd/tap.h"
 
 struct xt_worker_stats {
 	uint64_t segments;		/* parsed and handed to TCP */
@@ -40,6 +41,7 @@ struct xt_worker {
 	int cookie_keys_fd;
 	struct xt_cookie_keys keys;	/* a copy, re-read when a check fails */
 	uint32_t ts_offset;		/* the daemon's, as in ctl */
+	struct xt_tap *tap;		/* frames and states, while it is on */
 	/*
 	 * For the main thread's auto cookie mode and its checksum hint,
 	 * updated at publish time.
