@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "fuzz/input.h"
 #include "fuzz/tcp_check.h"
 #include "tcp/cc.h"
 #include "xtcp/cookie.h"
@@ -53,11 +54,6 @@
 static const uint8_t local_mac[6] = { 2, 0, 0, 0, 0, 0x0a };
 static const uint8_t peer_mac[6] = { 2, 0, 0, 0, 0, 0x0b };
 
-struct input {
-	const uint8_t *p;
-	size_t n;
-};
-
 /* What the application knows of one socket it was handed. */
 struct rec {
 	struct xt_sock *s;		/* NULL once it ended */
@@ -77,26 +73,6 @@ static struct {
 	uint8_t buf[MAX_PAYLOAD];
 	uint8_t frame[XT_MAX_SEG + 256];
 } fz;
-
-/* --- input --------------------------------------------------------------- */
-
-static uint8_t in_u8(struct input *in)
-{
-	if (!in->n)
-		return 0;
-	in->n--;
-	return *in->p++;
-}
-
-static uint16_t in_u16(struct input *in)
-{
-	return (uint16_t)(in_u8(in) << 8 | in_u8(in));
-}
-
-static uint32_t in_u32(struct input *in)
-{
-	return (uint32_t)in_u16(in) << 16 | in_u16(in);
-}
 
 /* --- the byte streams ---------------------------------------------------- */
 
