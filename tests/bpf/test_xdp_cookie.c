@@ -76,15 +76,23 @@ static void keys_rotate(void)
 	keys_set(&k);
 }
 
-/* xtcpd holds the connection from the peer's PKT_PEER_PORT. */
-static void conn_insert(void)
+/* The conns key of the connection from the peer's PKT_PEER_PORT. */
+static struct xt_conn_key peer_conn_key(void)
 {
 	__u32 laddr = htonl(PKT_LOCAL_IP), raddr = htonl(PKT_PEER_IP);
 	struct xt_conn_key k = { .lport = PKT_LOCAL_PORT, .rport = PKT_PEER_PORT };
-	struct xt_conn_val v = { .slot = 0, .state = XT_ESTABLISHED };
 
 	memcpy(k.laddr, &laddr, sizeof(k.laddr));
 	memcpy(k.raddr, &raddr, sizeof(k.raddr));
+	return k;
+}
+
+/* xtcpd holds the connection from the peer's PKT_PEER_PORT. */
+static void conn_insert(void)
+{
+	struct xt_conn_key k = peer_conn_key();
+	struct xt_conn_val v = { .slot = 0, .state = XT_ESTABLISHED };
+
 	cr_assert_eq(bpf_map_update_elem(bpf_map__fd(fx.skel->maps.conns), &k, &v,
 					 BPF_ANY), 0);
 }
@@ -670,14 +678,10 @@ ParameterizedTest(int *row, cookie_ack, broken_options_dropped,
 	struct xt_seg_out ack = cookie_ack(&good_acks[0]);
 	struct pkt_frame f = pkt_build_raw_opts(&ack, broken_ack_opts[*row].opts,
 						broken_ack_opts[*row].n);
-	__u32 laddr = htonl(PKT_LOCAL_IP), raddr = htonl(PKT_PEER_IP);
-	struct xt_conn_key k = { .lport = PKT_LOCAL_PORT,
-				 .rport = PKT_PEER_PORT };
+	struct xt_conn_key k = peer_conn_key();
 	struct xt_conn_val v;
 	struct xt_seg g;
 
-	memcpy(k.laddr, &laddr, sizeof(k.laddr));
-	memcpy(k.raddr, &raddr, sizeof(k.raddr));
 	cr_assert_eq(xt_frame_parse(f.buf, f.len, &g),
 		     broken_ack_opts[*row].codec, "%s: the codec", what);
 	set_ctl(XT_CTL_COOKIES | XT_CTL_RST_BAD_COOKIE);
