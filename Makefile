@@ -1,9 +1,18 @@
 # xtcp — top-level build. `make help` lists the targets.
 #
 # .bpf.c -> .bpf.o (clang) -> .skel.h (bpftool) -> user objects (gcc).
-# Everything lands in build/. Quiet unless V=1.
+# Everything lands in build/ (build-san/ with SAN=1). Quiet unless V=1.
 
+# SAN=1: the daemon, library, tools and tests with ASan and UBSan, in a
+# build directory of their own so that plain and sanitized objects never mix.
+ifeq ($(SAN),1)
+BUILD    := build-san
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	    -fno-sanitize-recover=undefined
+else
 BUILD    := build
+SAN_FLAGS :=
+endif
 ARCH     := $(shell uname -m)
 CC       := gcc
 CLANG    ?= clang
@@ -22,7 +31,7 @@ PKG_CFLAGS = $(shell pkg-config --cflags libbpf libxdp)
 PKG_LIBS   = $(shell pkg-config --libs libbpf libxdp)
 
 CFLAGS   := -O2 -g -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
-	    -Iinclude -Iuser -I$(BUILD)
+	    -Iinclude -Iuser -I$(BUILD) $(SAN_FLAGS)
 BPF_CFLAGS := -target bpf -O2 -g -Wall -Werror -Iinclude -Ibpf \
 	    -I/usr/include/$(ARCH)-linux-gnu
 
@@ -62,13 +71,16 @@ UNIT_SRCS := $(wildcard tests/unit/*.c)
 BPFT_SRCS := $(wildcard tests/bpf/*.c)
 UNIT_BIN  := $(BUILD)/tests/unit
 BPFT_BIN  := $(BUILD)/tests/bpf
-FUZZ_SRCS := $(wildcard tests/fuzz/*.c)
+# libFuzzer targets: tests/fuzz/fuzz_<target>.c, seeds in corpus/<target>/.
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_CFLAGS := -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=undefined -D_GNU_SOURCE -Iinclude -Iuser -Itests
 FUZZ_SECONDS ?= 60
 
 .DELETE_ON_ERROR:
 .PHONY: all deps check test-unit test-bpf test-integration fuzz fuzz-smoke \
-	demo bench clean help
+	valgrind demo bench clean help
 
 all: $(BPF_OBJS) $(SKEL) $(XTCPD) $(XTCPCTL) $(KHTTPD) $(KECHO) $(IMPAIR) $(XBENCH) \
 	$(UNIT_BIN) $(BPFT_BIN)
@@ -80,7 +92,10 @@ help:
 	@echo "make test-unit      Criterion unit tests (no privileges)"
 	@echo "make test-bpf       XDP program tests with bpf_prog_test_run (root)"
 	@echo "make test-integration  veth testbed: xtcpd against Linux (root)"
-	@echo "make fuzz           libFuzzer on the frame parser (FUZZ_SECONDS=$(FUZZ_SECONDS))"
+	@echo "make fuzz           libFuzzer: frame parser, TCP state machine, XDP program"
+	@echo "                    (root), FUZZ_SECONDS=$(FUZZ_SECONDS) each"
+	@echo "make valgrind       the unit suite under valgrind memcheck"
+	@echo "make check SAN=1    the same checks, built with ASan+UBSan in build-san/"
 	@echo "make demo           testbed + xtcpd + Linux clients, explained"
 	@echo "make install        xtcpd, xtcpctl, the XDP object, man pages, the systemd"
 	@echo "                    unit xtcpd@IF and an example config (PREFIX, DESTDIR)"
@@ -154,41 +169,97 @@ $(BPFT_BIN): $(BPFT_SRCS) $(TEST_LIB_SRCS) $(LIB) $(SKEL) $(wildcard tests/lib/*
 	$(Q)$(CC) $(CFLAGS) -Itests $(PKG_CFLAGS) $(BPFT_SRCS) $(TEST_LIB_SRCS) \
 		$(LIB) $(PKG_LIBS) -lcriterion -o $@
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(USER_HDRS)
+# Each target with the sources it needs, built whole by clang (libFuzzer).
+FUZZ_TCP_SRCS := tests/fuzz/tcp_check.c $(wildcard user/tcp/*.c) \
+	    user/wire/codec.c user/common/log.c
+$(BUILD)/fuzz/fuzz_frame: user/wire/codec.c
+$(BUILD)/fuzz/fuzz_tcp: $(FUZZ_TCP_SRCS) tests/fuzz/tcp_check.h
+# The XDP program through its skeleton, run by the kernel (root).
+$(BUILD)/fuzz/fuzz_xdp: user/wire/codec.c $(SKEL)
+$(BUILD)/fuzz/fuzz_xdp: FUZZ_CFLAGS += -I$(BUILD) $(PKG_CFLAGS)
+$(BUILD)/fuzz/fuzz_xdp: FUZZ_LIBS = $(shell pkg-config --libs libbpf)
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/input.h $(USER_HDRS)
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
-		-Iinclude -Iuser $< user/wire/codec.c -o $@
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(filter %.c,$^) $(FUZZ_LIBS) -o $@
 
 $(BUILD)/bpf:
 	$(Q)mkdir -p $@
 
 # --- tests ---------------------------------------------------------------
 
+# The environment every test runs in. With SAN=1 a sanitizer's report
+# stops the process with abort(), leaks included (LeakSanitizer checks at
+# exit): Criterion's forked workers report their test first and die after,
+# which Criterion counts as a warning and fails the run for; xtcpd dies of
+# SIGABRT instead of exiting 0. Without SAN=1 these variables do nothing.
+TEST_ENV := ASAN_OPTIONS=abort_on_error=1:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1 \
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
 # Criterion's own summary line ("Synthesis: ...") is what CI reads.
 test-unit: $(UNIT_BIN)
-	$(Q)$(UNIT_BIN) --jobs=2
+	$(Q)$(TEST_ENV) $(UNIT_BIN) --jobs=2 $(UNIT_ARGS)
 
 test-bpf: $(BPFT_BIN) $(BPF_OBJS)
-	$(Q)$(BPFT_BIN) --jobs=1
+	$(Q)$(TEST_ENV) $(BPFT_BIN) --jobs=1
 
+# The scripts take their binaries from $(BUILD), the testbed its XDP_PASS
+# object too.
 test-integration: $(XTCPD) $(XTCPCTL) $(IMPAIR) $(BPF_OBJS)
-	$(Q)tests/integration/run.sh
+	$(Q)$(TEST_ENV) BUILD=$(abspath $(BUILD)) \
+		XTCP_PASS_OBJ=$(abspath $(BUILD))/bpf/pass.bpf.o \
+		tests/integration/run.sh
 
+# The unit suite under memcheck. Criterion runs each test in a process of
+# its own and takes no notice of how that process exits after its test, so
+# every process writes its own log and any line in one fails the run.
+# UNIT_ARGS="--filter 'suite/*'" runs some of it.
+VALGRIND_LOGS := $(BUILD)/valgrind
+valgrind: $(UNIT_BIN)
+ifeq ($(SAN),1)
+	$(error make valgrind: without SAN=1, memcheck and ASan do not mix)
+endif
+	$(Q)rm -rf $(VALGRIND_LOGS) && mkdir -p $(VALGRIND_LOGS)
+	$(Q)valgrind -q --trace-children=yes --error-exitcode=99 \
+		--leak-check=full --show-leak-kinds=definite,indirect \
+		--errors-for-leak-kinds=definite,indirect \
+		--log-file=$(VALGRIND_LOGS)/%p.log $(UNIT_BIN) --jobs=2 $(UNIT_ARGS)
+	$(Q)n=$$(ls $(VALGRIND_LOGS) | wc -l); \
+	bad=$$(find $(VALGRIND_LOGS) -name '*.log' -size +0 | sort); \
+	if [ -n "$$bad" ]; then cat $$bad; \
+		echo "valgrind: errors or leaks in $$(echo $$bad | wc -w) of $$n processes"; \
+		exit 1; fi; \
+	echo "valgrind: $$n processes, no error, no leak"
+
+# Each target replays its committed seeds (tests/fuzz/corpus/<target>,
+# crashes found earlier among them), then fuzzes for FUZZ_SECONDS, keeping
+# what it finds in $(BUILD)/corpus/<target> and any crash in $(BUILD)/fuzz/.
 fuzz: $(FUZZ_BINS)
-	$(Q)for f in $(FUZZ_BINS); do \
-		mkdir -p $(BUILD)/corpus/$$(basename $$f); \
+	$(Q)for f in $(FUZZ_BINS); do t=$$(basename $$f); \
+		mkdir -p $(BUILD)/corpus/$$t; \
+		echo "  FUZZ     $$t for $(FUZZ_SECONDS)s"; \
 		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-			$(BUILD)/corpus/$$(basename $$f) || exit 1; done
+			-artifact_prefix=$(BUILD)/fuzz/ \
+			$(BUILD)/corpus/$$t tests/fuzz/corpus/$$t \
+			>$(BUILD)/fuzz/$$t.log 2>&1 || \
+			{ tail -n 60 $(BUILD)/fuzz/$$t.log; exit 1; }; \
+		grep -E '^stat::(number_of_executed_units|new_units_added)' \
+			$(BUILD)/fuzz/$$t.log | sed 's/^/           /'; done
 
+# make check's short pass: 10 s a target, about a minute with their build.
 fuzz-smoke:
-	$(Q)$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=20
+	$(Q)$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10
 
+# With SAN=1 the fuzz pass is left out: the fuzz targets are built with
+# the sanitizers whatever SAN says, and the plain check ran them.
 check: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(MAKE) --no-print-directory test-unit
 	$(Q)$(MAKE) --no-print-directory test-bpf
+ifneq ($(SAN),1)
 	$(Q)$(MAKE) --no-print-directory fuzz-smoke
+endif
 	$(Q)$(MAKE) --no-print-directory test-integration
 
 demo: deps

@@ -117,6 +117,11 @@ static __always_inline int syncookie_parse_opt(const __u8 *p, __u8 olen,
 		o->has_ts = 1;
 		o->tsval = (__u32)p[2] << 24 | p[3] << 16 | p[4] << 8 | p[5];
 		break;
+	case XT_TCPOPT_SACK:	/* RFC 2018 §3: 2 + 8n bytes, as the codec */
+		if (olen < 2 + XT_TCPOLEN_SACK_BLOCK ||
+		    (olen - 2) % XT_TCPOLEN_SACK_BLOCK)
+			return -1;
+		break;
 	}
 	return 0;	/* unknown kinds are skipped by their length */
 }
@@ -415,6 +420,24 @@ static __always_inline int syncookie_send_rst(struct xdp_md *ctx,
 	return XDP_DROP;
 }
 
+/*
+ * Whether an ACK's options are well formed: xtcpd's codec drops a segment
+ * whose options are not, so a cookie ACK let through with broken ones
+ * would leave its pending conns entry behind, for good if the client
+ * sends nothing more (fuzz_xdp found it). RFC 9293 §3.2's rules, as
+ * syncookie_parse_opts() applies them to SYNs.
+ */
+static __always_inline int syncookie_ack_opts_ok(struct xdp_md *ctx,
+						 const struct xt_pkt *pkt)
+{
+	__u32 opt_off = (void *)(pkt->tcp + 1) - (void *)pkt->eth;
+	__u32 opt_len = pkt->tcp->doff * 4 - sizeof(struct tcphdr);
+	struct syncookie_syn_opts o;
+
+	syncookie_opts_none(&o);
+	return !syncookie_parse_opts(ctx, opt_off, opt_len, &o);
+}
+
 /* An ACK for a tuple xtcpd does not hold: it must bring a valid cookie. */
 static __always_inline int
 syncookie_check_ack(struct xdp_md *ctx, struct xt_pkt *pkt,
@@ -426,6 +449,10 @@ syncookie_check_ack(struct xdp_md *ctx, struct xt_pkt *pkt,
 	struct xt_cookie_opts co;
 	struct xt_cookie_tuple t;
 
+	if (!syncookie_ack_opts_ok(ctx, pkt)) {
+		st->drop_malformed_tcp++;
+		return XDP_DROP;
+	}
 	syncookie_tuple(pkt, &t);
 	if (!xt_cookie_check(keys, &t, seq - 1, ack - 1, &co)) {
 		syncookie_mark_pending(pkt);

@@ -8,6 +8,7 @@ PACKAGES=(
 	make gcc clang llvm pkg-config            # toolchain (clang: BPF side)
 	libbpf-dev libxdp-dev libelf-dev zlib1g-dev bpftool xdp-tools
 	libcriterion-dev libclang-rt-14-dev       # unit tests, libFuzzer runtime
+	valgrind                                  # make valgrind
 	iproute2 ethtool iputils-ping tcpdump     # testbed and captures
 	socat curl netcat-openbsd wrk hping3      # Linux peers and load
 	gnuplot-nox                               # make bench's plots

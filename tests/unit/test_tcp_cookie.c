@@ -153,3 +153,78 @@ Test(listen_cookie, cookies_off_ack_is_reset, .init = fx_init, .fini = fx_fini)
 	fx_expect(fx_last(), XT_TCP_RST, ack.ack, 0);
 	fx_end();
 }
+
+/* The same ACK from another port of the client's, its cookie remade. */
+static void from_port(struct xt_seg_out *o, uint16_t sport)
+{
+	struct xt_cookie_opts co = { .mss = 1460, .wscale = 7, .sack_ok = 1 };
+	struct xt_cookie_tuple t = { .saddr = o->saddr, .daddr = o->daddr,
+				     .sport = sport, .dport = o->dport };
+
+	o->sport = sport;
+	o->ack = xt_cookie_make(&keys, &t, FX_PEER_ISN, &co) + 1;
+}
+
+/* Whether the last poll's conns batch deletes the peer's tuple. */
+static bool batch_deletes_peer_tuple(uint16_t rport)
+{
+	struct xt_map_batch b;
+	uint32_t raddr = htonl(PKT_PEER_IP);
+
+	xt_stack_take_map_batch(fx.st, &b);
+	for (uint32_t i = 0; i < b.ndel; i++)
+		if (b.del_keys[i].lport == PKT_LOCAL_PORT &&
+		    b.del_keys[i].rport == rport &&
+		    !memcmp(b.del_keys[i].raddr, &raddr, 4))
+			return true;
+	return false;
+}
+
+/*
+ * --max-conns reached: XDP may still have issued the cookie, but its ACK
+ * opens nothing. It is reset (§3.10.7.2, as a bad cookie would be) and
+ * counted, and XDP's pending entry for the tuple goes with the batch, so
+ * the client's next segments are not steered to a connection that is not
+ * there.
+ */
+Test(listen_cookie, ack_beyond_max_conns_is_reset_and_forgotten,
+     .init = cookies_on, .fini = fx_fini)
+{
+	struct xt_seg_out ack = cookie_ack(1460, true, 0);
+	struct xt_sock *held;
+
+	fx.cfg.max_conns = 1;
+	fx_restart();
+	cr_assert_eq(fx_listen(), 0);
+	fx_send(&ack);
+	held = fx_lookup(PKT_LOCAL_PORT, PKT_PEER_PORT);
+	cr_assert_not_null(held, "the first fits");
+	from_port(&ack, PKT_PEER_PORT + 1);
+	fx_send(&ack);
+	cr_assert_null(fx_lookup(PKT_LOCAL_PORT, PKT_PEER_PORT + 1));
+	fx_expect(fx_last(), XT_TCP_RST, ack.ack, 0);
+	cr_assert_eq(fx_last()->dport, PKT_PEER_PORT + 1);
+	cr_assert(batch_deletes_peer_tuple(PKT_PEER_PORT + 1),
+		  "XDP's pending entry is not deleted");
+	cr_assert_eq(xt_stack_stats(fx.st)->conn_limit_drops, 1);
+	cr_assert_eq(xt_stack_conn_count(fx.st), 1);
+	fx_end();
+}
+
+/* The limit counts live connections: one that closed makes room. */
+Test(listen_cookie, room_again_once_a_connection_is_closed,
+     .init = cookies_on, .fini = fx_fini)
+{
+	struct xt_seg_out ack = cookie_ack(1460, true, 0);
+
+	fx.cfg.max_conns = 1;
+	fx_restart();
+	cr_assert_eq(fx_listen(), 0);
+	fx_send(&ack);
+	fx_abort(fx_lookup(PKT_LOCAL_PORT, PKT_PEER_PORT));
+	from_port(&ack, PKT_PEER_PORT + 1);
+	fx_send(&ack);
+	cr_assert_not_null(fx_lookup(PKT_LOCAL_PORT, PKT_PEER_PORT + 1));
+	cr_assert_eq(xt_stack_stats(fx.st)->conn_limit_drops, 0);
+	fx_end();
+}

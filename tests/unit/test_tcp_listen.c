@@ -335,6 +335,25 @@ Test(listen, connection_limit_drops_syn)
 	fx_end();
 }
 
+/* An active open at --max-conns fails at once: no SYN, counted. */
+Test(listen, connect_at_the_limit_is_refused)
+{
+	struct xt_sock *s = NULL;
+	size_t sent;
+
+	fx.cfg.max_conns = 1;
+	fx_restart();
+	fx_established();
+	sent = fx_nout();
+	cr_assert_eq(fx_connect(PKT_PEER_PORT, &s), -ENOMEM);
+	fx_poll();
+	cr_assert_null(s);
+	cr_assert_eq(fx_nout(), sent, "a SYN left");
+	cr_assert_eq(xt_stack_stats(fx.st)->conn_limit_drops, 1);
+	cr_assert_eq(xt_stack_conn_count(fx.st), 1);
+	fx_end();
+}
+
 /*
  * RFC 9293 §3.8.6: the window offered is buffer the receiver has. With a
  * 4 KiB receive buffer the SYN-ACK must not offer 64 KiB, whatever the

@@ -21,11 +21,15 @@
 
 #define XT_NFQ_BATCH	32
 #define COPY_RANGE	0xffff
-#define RX_BUF		(COPY_RANGE + 8192)	/* a segment and its attributes */
+/* A segment and its attributes, rounded up so that every buffer of the
+ * batch starts aligned for struct nlmsghdr (UBSan caught an odd size). */
+#define RX_BUF		((COPY_RANGE + 8192 + 7) & ~7)
 #define TX_LIMIT	(256 * 1024)		/* verdict bytes per send */
 #define TX_BUF		(TX_LIMIT + RX_BUF)	/* one message past the limit */
 #define RCVBUF		(32 * 1024 * 1024)	/* bursts while we are busy */
 #define QUEUE_PROC	"/proc/net/netfilter/nfnetlink_queue"
+
+_Static_assert(RX_BUF % 8 == 0, "each RX buffer aligned for nlmsghdr");
 
 /* Sends one config message with NLM_F_ACK and waits for the answer. */
 static int config(struct xt_nfq *q, struct nlmsghdr *nlh)
