@@ -528,6 +528,21 @@ static int expand_config(int argc, char **argv, struct xt_argv *a,
 	return 0;
 }
 
+void xt_config_defaults(struct xt_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->msl_s = DEFAULT_MSL_S;
+	cfg->spin_us = DEFAULT_SPIN_US;
+	cfg->max_conns = DEFAULT_MAX_CONNS;
+	cfg->eph_lo = DEFAULT_EPH_LO;
+	cfg->eph_hi = DEFAULT_EPH_HI;
+	cfg->cookie_period_s = DEFAULT_COOKIE_PERIOD_S;
+	cfg->cookie_rate = DEFAULT_COOKIE_RATE;
+	cfg->cookie_half_open = DEFAULT_COOKIE_HALF;
+	cfg->log_level = XT_LOG_INFO;
+	cfg->drain_ms = DEFAULT_DRAIN_MS;
+}
+
 int xt_config_parse(struct xt_config *cfg, int argc, char **argv,
 		    char *err, size_t errlen)
 {
@@ -545,17 +560,7 @@ static int parse_argv(struct xt_config *cfg, int argc, char **argv,
 {
 	int opt, ret;
 
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->msl_s = DEFAULT_MSL_S;
-	cfg->spin_us = DEFAULT_SPIN_US;
-	cfg->max_conns = DEFAULT_MAX_CONNS;
-	cfg->eph_lo = DEFAULT_EPH_LO;
-	cfg->eph_hi = DEFAULT_EPH_HI;
-	cfg->cookie_period_s = DEFAULT_COOKIE_PERIOD_S;
-	cfg->cookie_rate = DEFAULT_COOKIE_RATE;
-	cfg->cookie_half_open = DEFAULT_COOKIE_HALF;
-	cfg->log_level = XT_LOG_INFO;
-	cfg->drain_ms = DEFAULT_DRAIN_MS;
+	xt_config_defaults(cfg);
 	optind = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":vh", long_opts, NULL)) != -1) {

@@ -77,5 +77,7 @@ struct xt_config {
 int xt_config_parse(struct xt_config *cfg, int argc, char **argv,
 		    char *err, size_t errlen);
 void xt_config_usage(FILE *out);
+/* Zeroes cfg and sets every default (what no flag at all gives). */
+void xt_config_defaults(struct xt_config *cfg);
 
 #endif /* XTCP_CONFIG_H */

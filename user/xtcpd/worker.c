@@ -299,6 +299,11 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+uint64_t xt_worker_step(struct xt_worker *w)
+{
+	return worker_turn(w) ? 0 : xt_stack_next_delay(w->stack, PUBLISH_MS);
+}
+
 /*
  * The stack's cookie check. XDP validated the cookie before it let the
  * ACK through; this checks again with a copy of the keys, re-read from
@@ -410,7 +415,9 @@ int xt_worker_init(struct xt_worker *w)
 			return ret;
 		}
 	}
-	ret = worker_connect(w);
+	ret = w->setup ? w->setup(w->stack, w->index, w->setup_arg) : 0;
+	if (!ret)
+		ret = worker_connect(w);
 	if (!ret) {
 		xt_stack_poll(w->stack, xt_now_ms());
 		worker_apply_map(w);
