@@ -140,6 +140,22 @@ void xt_app_timer_free(struct xt_app_timer *t);
 /* The stack's clock: monotonic ms as of the current batch. */
 uint64_t xt_stack_now_ms(const struct xt_stack *st);
 
+/*
+ * File descriptors watched on a stack's worker (kernel sockets, pipes):
+ * fn runs on that worker, in its loop, when fd is ready for the epoll
+ * events asked for (level-triggered; EPOLLERR and EPOLLHUP always). The
+ * application keeps owning fd: unwatch it before closing it. A watch may
+ * be removed from any callback, its own included.
+ */
+struct xt_io_watch;
+typedef void (*xt_io_fn)(int fd, uint32_t events, void *arg);
+
+/* 0 with *out, or -errno (-ENOTSUP: the stack has no worker loop). */
+int xt_io_watch(struct xt_stack *st, int fd, uint32_t events, xt_io_fn fn,
+		void *arg, struct xt_io_watch **out);
+int xt_io_modify(struct xt_io_watch *w, uint32_t events);
+void xt_io_unwatch(struct xt_io_watch *w);	/* NULL is fine */
+
 /* ---- Running the stack: struct xt_host --------------------------------- */
 
 struct xt_host;

@@ -332,6 +332,8 @@ static int caller_fd_add(struct xt_host *h, struct xt_worker *w)
 			return ret;
 	}
 	ret = epoll_add(h->epfd, xt_port_fd(w->port));
+	if (!ret)
+		ret = epoll_add(h->epfd, w->io_fd);
 	return ret ? ret : epoll_add(h->epfd, w->wake_fd);
 }
 

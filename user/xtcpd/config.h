@@ -7,6 +7,7 @@
 #include <net/if.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "app/service.h"
 #include "common/log.h"
 #include "xtcp/maps.h"
 
@@ -24,6 +25,7 @@ enum xt_cookie_mode {
 struct xt_listen_cfg {
 	uint16_t port;
 	int service;			/* index into the service table */
+	struct xt_service_cfg svc;	/* what it is told (proxy's backend) */
 };
 
 #define XT_MAX_CONNECT		16

@@ -57,6 +57,7 @@ struct xt_worker {
 	 * next batch and sets snap_done.
 	 */
 	int wake_fd;
+	int io_fd;			/* epoll: the applications' xt_io_watch */
 	atomic_int snap_want, snap_done;
 	struct xt_conn_info *snap;
 	unsigned nsnap;
