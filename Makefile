@@ -30,8 +30,9 @@ endif
 PKG_CFLAGS = $(shell pkg-config --cflags libbpf libxdp)
 PKG_LIBS   = $(shell pkg-config --libs libbpf libxdp)
 
+# -fPIC: the same objects make libxtcp.a and libxtcp.so.
 CFLAGS   := -O2 -g -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
-	    -Iinclude -Iuser -I$(BUILD) $(SAN_FLAGS)
+	    -Iinclude -Iuser -I$(BUILD) $(SAN_FLAGS) -fPIC
 BPF_CFLAGS := -target bpf -O2 -g -Wall -Werror -Iinclude -Ibpf \
 	    -I/usr/include/$(ARCH)-linux-gnu
 
@@ -44,6 +45,14 @@ SKEL      := $(BUILD)/xtcp.skel.h
 LIB_SRCS  := $(filter-out user/xtcpd/main.c user/ctl/%,$(wildcard user/*/*.c))
 LIB_OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
 LIB       := $(BUILD)/libxtcp.a
+# libxtcp for outside programs (include/xtcp/xtcp.h): the same objects,
+# shared with a soname, and a pkg-config file.
+XTCP_VERSION := 0.1.0
+SO_MAJOR  := 0
+SONAME    := libxtcp.so.$(SO_MAJOR)
+SHLIB     := $(BUILD)/libxtcp.so.$(XTCP_VERSION)
+PCFILE    := $(BUILD)/xtcp.pc
+PUB_HDRS  := $(wildcard include/xtcp/*.h)
 USER_HDRS := $(wildcard user/*/*.h) $(wildcard include/xtcp/*.h)
 
 XTCPD     := $(BUILD)/xtcpd
@@ -82,7 +91,7 @@ FUZZ_SECONDS ?= 60
 .PHONY: all deps check test-unit test-bpf test-integration fuzz fuzz-smoke \
 	valgrind demo bench clean help
 
-all: $(BPF_OBJS) $(SKEL) $(XTCPD) $(XTCPCTL) $(KHTTPD) $(KECHO) $(IMPAIR) $(XBENCH) \
+all: $(BPF_OBJS) $(SKEL) $(LIB) $(SHLIB) $(XTCPD) $(XTCPCTL) $(KHTTPD) $(KECHO) $(IMPAIR) $(XBENCH) \
 	$(UNIT_BIN) $(BPFT_BIN)
 
 help:
@@ -121,6 +130,15 @@ $(BUILD)/user/%.o: user/%.c $(USER_HDRS) $(SKEL)
 $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(SHLIB): $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--no-undefined $^ \
+		$(PKG_LIBS) -lpthread -o $@
+
+$(PCFILE): dist/xtcp.pc.in Makefile
+	$(call msg,GEN,$@)
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(XTCP_VERSION)|g' $< > $@
 
 $(XTCPD): $(BUILD)/user/xtcpd/main.o $(LIB)
 	$(call msg,LINK,$@)
@@ -286,9 +304,20 @@ MAN8DIR    := $(PREFIX)/share/man/man8
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
 EXAMPLEDIR := $(PREFIX)/share/doc/xtcp
 
-.PHONY: install
-install: $(XTCPD) $(XTCPCTL) $(BUILD)/bpf/xtcp.bpf.o
+INCDIR     := $(PREFIX)/include/xtcp
+LIBDIR     := $(PREFIX)/lib
+PCDIR      := $(LIBDIR)/pkgconfig
+
+.PHONY: install $(PCFILE)
+install: $(XTCPD) $(XTCPCTL) $(BUILD)/bpf/xtcp.bpf.o $(LIB) $(SHLIB) $(PCFILE)
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)install -d $(DESTDIR)$(INCDIR) $(DESTDIR)$(PCDIR)
+	$(Q)install -m 0644 $(PUB_HDRS) $(DESTDIR)$(INCDIR)/
+	$(Q)install -m 0644 $(LIB) $(DESTDIR)$(LIBDIR)/libxtcp.a
+	$(Q)install -m 0755 $(SHLIB) $(DESTDIR)$(LIBDIR)/
+	$(Q)ln -sf $(notdir $(SHLIB)) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	$(Q)ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libxtcp.so
+	$(Q)install -m 0644 $(PCFILE) $(DESTDIR)$(PCDIR)/xtcp.pc
 	$(Q)install -D -m 0755 $(XTCPD) $(DESTDIR)$(SBINDIR)/xtcpd
 	$(Q)install -D -m 0755 $(XTCPCTL) $(DESTDIR)$(SBINDIR)/xtcpctl
 	$(Q)install -D -m 0644 $(BUILD)/bpf/xtcp.bpf.o $(DESTDIR)$(XTCP_LIBDIR)/xtcp.bpf.o

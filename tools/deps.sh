@@ -15,6 +15,7 @@ PACKAGES=(
 	coreutils procps util-linux               # sha256sum, pgrep-free ps, nsenter
 	libnftnl-dev libmnl-dev libnetfilter-queue-dev  # tools/impair: nftables, NFQUEUE
 	systemd man-db                            # test_install: systemd-analyze verify, man
+	nginx-light python3                       # test_proxy: the backend; test_examples: a Linux HTTP server
 )
 
 missing=()

@@ -1,12 +1,31 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * xtcp's application API: what a service running inside xtcpd sees.
+ * xtcp's application API (libxtcp: `pkg-config --cflags --libs xtcp`).
  *
- * Everything happens on the worker thread that owns the connection, from
- * inside xt_stack_input() and xt_stack_poll(): callbacks are invoked
- * there, and the calls below may be made from those callbacks. Nothing
- * blocks; sends and receives move bytes between the caller and the
- * connection's buffers, and segments leave at the end of the batch.
+ * Two halves. The first is what a service sees: listen, connect, send,
+ * receive, close, timers, and callbacks. The second (struct xt_host) runs
+ * the stack on an interface: it attaches the XDP program, opens one
+ * AF_XDP socket and one worker, each with its own struct xt_stack, per RX
+ * queue, and drives them, on threads of its own or from the caller's loop.
+ *
+ * Threading. A stack, and every socket and timer in it, belongs to one
+ * worker and is used only on the thread that runs that worker: from its
+ * callbacks, from the xt_host_on_worker() hook, and, when the caller
+ * drives the loop (XT_HOST_CALLER), between calls of xt_host_work() on the
+ * caller's thread. Nothing here is locked. From other threads (and from
+ * signal handlers) only xt_host_stop() may be called.
+ *
+ * Nothing blocks but xt_host_resolve() and xt_host_run(): sends and
+ * receives move bytes between the caller and the connection's buffers,
+ * and segments leave at the end of the worker's batch.
+ *
+ * Ownership. The library owns every struct xt_sock: it is valid from
+ * accepted()/xt_connect() until closed() returns or the application calls
+ * xt_close()/xt_abort(). The ops tables and listen args the application
+ * passes are kept as pointers: they must outlive the listener or socket.
+ * The application owns what it hangs on a socket with xt_sock_set_ctx().
+ *
+ * Errors are negative errno values, as in libbpf.
  */
 #ifndef XTCP_XTCP_H
 #define XTCP_XTCP_H
@@ -95,5 +114,154 @@ void xt_abort(struct xt_sock *s);
 void xt_sock_set_nodelay(struct xt_sock *s, int nodelay);
 void xt_sock_set_ctx(struct xt_sock *s, void *ctx);
 void *xt_sock_ctx(const struct xt_sock *s);
+
+/* The stack (worker) that owns s, and the addresses of its connection. */
+struct xt_stack *xt_sock_stack(const struct xt_sock *s);
+/* Network-order addresses, host-order ports; either pointer may be NULL. */
+void xt_sock_local(const struct xt_sock *s, uint32_t *addr, uint16_t *port);
+void xt_sock_peer(const struct xt_sock *s, uint32_t *addr, uint16_t *port);
+
+/*
+ * Application timers, on a stack's timer wheel (ms resolution). fn runs on
+ * the stack's worker, before the batch's output is sent, and may use any
+ * call above on that stack's sockets. A timer fires once per arm.
+ */
+struct xt_app_timer;
+typedef void (*xt_app_timer_fn)(struct xt_app_timer *t, void *arg);
+
+/* NULL when out of memory. */
+struct xt_app_timer *xt_app_timer_new(struct xt_stack *st, xt_app_timer_fn fn,
+				      void *arg);
+/* (Re)arms t to fire delay_ms from the stack's current time. */
+void xt_app_timer_arm(struct xt_app_timer *t, uint64_t delay_ms);
+void xt_app_timer_cancel(struct xt_app_timer *t);
+/* Cancels and frees; NULL is fine. */
+void xt_app_timer_free(struct xt_app_timer *t);
+/* The stack's clock: monotonic ms as of the current batch. */
+uint64_t xt_stack_now_ms(const struct xt_stack *st);
+
+/*
+ * File descriptors watched on a stack's worker (kernel sockets, pipes):
+ * fn runs on that worker, in its loop, when fd is ready for the epoll
+ * events asked for (level-triggered; EPOLLERR and EPOLLHUP always). The
+ * application keeps owning fd: unwatch it before closing it. A watch may
+ * be removed from any callback, its own included.
+ */
+struct xt_io_watch;
+typedef void (*xt_io_fn)(int fd, uint32_t events, void *arg);
+
+/* 0 with *out, or -errno (-ENOTSUP: the stack has no worker loop). */
+int xt_io_watch(struct xt_stack *st, int fd, uint32_t events, xt_io_fn fn,
+		void *arg, struct xt_io_watch **out);
+int xt_io_modify(struct xt_io_watch *w, uint32_t events);
+void xt_io_unwatch(struct xt_io_watch *w);	/* NULL is fine */
+
+/* ---- Running the stack: struct xt_host --------------------------------- */
+
+struct xt_host;
+
+struct xt_host_opts {
+	const char *ifname;		/* required */
+	uint32_t addr;			/* network order; 0: the interface's */
+	int queues;			/* serve RX queues 0..queues-1; 0: all */
+	const char *xdp_mode;		/* "native", "skb"; NULL: native, else skb */
+	const char *bpf_object;		/* NULL: the copy built into libxtcp */
+	/*
+	 * Local ports for xt_connect(), reserved from the kernel while the
+	 * host is open; both 0: no active opens.
+	 */
+	uint16_t eph_lo, eph_hi;
+	uint32_t max_conns;		/* per worker; 0: 65536 */
+	uint32_t drain_ms;		/* xt_host_run()'s grace on stop; 0: 5000 */
+	int log_level;			/* 0 errors .. 3 debug; stderr */
+};
+
+/* Zeroes o and sets the defaults (log_level 2: info). */
+void xt_host_opts_init(struct xt_host_opts *o);
+
+/*
+ * Checks the interface and privileges (root: CAP_NET_ADMIN, CAP_BPF);
+ * nothing is attached yet. 0 with *out, or -EPERM, -ENODEV,
+ * -EADDRNOTAVAIL (no IPv4 address and none given), -EINVAL, -ENOMEM.
+ */
+int xt_host_open(struct xt_host **out, const struct xt_host_opts *o);
+
+/*
+ * Before xt_host_start(): every worker listens on port with ops, and the
+ * XDP program steers the port's segments to them. arg is accepted()'s.
+ */
+int xt_host_listen(struct xt_host *h, uint16_t port,
+		   const struct xt_app_ops *ops, void *arg);
+
+/*
+ * Before xt_host_start(): fn runs once per worker, inside
+ * xt_host_start() on the caller's thread, after the worker's listeners
+ * exist and before its thread starts or it sees a segment (start
+ * connections or timers there). A non-zero return fails the start.
+ */
+typedef int (*xt_host_worker_fn)(struct xt_stack *st, unsigned worker,
+				 void *arg);
+void xt_host_on_worker(struct xt_host *h, xt_host_worker_fn fn, void *arg);
+
+enum xt_host_mode {
+	XT_HOST_THREADS,	/* one thread per worker, started here */
+	XT_HOST_CALLER,		/* the caller runs them: xt_host_fd/_work */
+};
+
+/*
+ * Attaches XDP, publishes the listeners, opens the AF_XDP sockets and
+ * builds the workers; in XT_HOST_THREADS mode they start serving now.
+ * 0 or -errno (having logged why); call xt_host_close() either way.
+ */
+int xt_host_start(struct xt_host *h, enum xt_host_mode mode);
+
+unsigned xt_host_workers(const struct xt_host *h);
+/* Worker i's stack (XT_HOST_CALLER mode, or inside its own thread). */
+struct xt_stack *xt_host_stack(struct xt_host *h, unsigned i);
+/* The address the host serves (network order). */
+uint32_t xt_host_addr(const struct xt_host *h);
+
+/*
+ * The next hop's MAC for daddr, for xt_connect(): asks the kernel's
+ * neighbour table, waiting up to timeout_ms. Blocks; 0 or -errno.
+ */
+int xt_host_resolve(struct xt_host *h, uint32_t daddr, uint8_t mac[6],
+		    int timeout_ms);
+
+/*
+ * XT_HOST_THREADS: serves until xt_host_stop(), then drains (no new
+ * connections; open ones get drain_ms to close; a second stop ends that
+ * at once) and stops the workers. Returns 0 or -errno.
+ */
+int xt_host_run(struct xt_host *h);
+/* Any thread, or a signal handler (async-signal-safe). */
+void xt_host_stop(struct xt_host *h);
+
+/*
+ * XT_HOST_CALLER: a file descriptor that polls readable when there is
+ * work, and one turn of every worker (receive, timers, callbacks, send)
+ * plus the host's housekeeping. xt_host_work returns how many ms the
+ * caller may wait on the fd before calling again (0: call again now).
+ * Callbacks run inside it. Also true after calls that queued output
+ * outside a callback: call xt_host_work before waiting.
+ */
+int xt_host_fd(const struct xt_host *h);
+int xt_host_work(struct xt_host *h);
+
+/*
+ * Shutdown by hand: xt_host_drain_begin() refuses new connections (SYNs
+ * to the listeners are reset) and calls every connection's drain();
+ * xt_host_unfinished() counts connections not yet CLOSED or in
+ * TIME-WAIT. xt_host_stopping() says whether xt_host_stop() was called.
+ */
+void xt_host_drain_begin(struct xt_host *h);
+unsigned xt_host_unfinished(const struct xt_host *h);
+int xt_host_stopping(const struct xt_host *h);
+
+/*
+ * Stops the workers (what is still open is reset), detaches XDP, gives
+ * the ports back to the kernel, frees. NULL is fine.
+ */
+void xt_host_close(struct xt_host *h);
 
 #endif /* XTCP_XTCP_H */

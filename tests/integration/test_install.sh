@@ -5,6 +5,8 @@
 #      xtcpd and /etc/xtcp/IF.conf, the man pages render
 #   2. PREFIX (no DESTDIR, so the unit's paths exist): systemd-analyze
 #      verify accepts the unit without a word
+#   1b. libxtcp: headers, static and shared library with its soname,
+#       xtcp.pc that pkg-config reads from the DESTDIR tree
 #   3. the installed xtcpd loads the installed XDP object, reads the
 #      example configuration and serves
 # shellcheck source=tests/integration/lib.sh
@@ -32,6 +34,19 @@ for m in xtcpd xtcpctl; do
 	[ -z "$out" ] || fail "man $m: $out"
 done
 pass "DESTDIR: $(cd "$D" && find . -type f | wc -l) files in place, man pages render"
+
+# 1b.
+L=$D/usr/local/lib
+for f in include/xtcp/xtcp.h lib/libxtcp.a lib/libxtcp.so.0.1.0 lib/pkgconfig/xtcp.pc; do
+	[ -f "$D/usr/local/$f" ] || fail "make install DESTDIR=… did not install /usr/local/$f"
+done
+[ "$(readlink "$L/libxtcp.so.0")" = libxtcp.so.0.1.0 ] && [ "$(readlink "$L/libxtcp.so")" = libxtcp.so.0 ] ||
+	fail "libxtcp.so symlinks"
+readelf -d "$L/libxtcp.so.0.1.0" | grep -q 'Library soname: \[libxtcp.so.0\]' || fail "libxtcp's soname"
+pc() { PKG_CONFIG_PATH=$L/pkgconfig PKG_CONFIG_SYSROOT_DIR=$D pkg-config "$@"; }
+pc --cflags xtcp | grep -q -- "-I$D/usr/local/include\b" || fail "pkg-config --cflags xtcp: $(pc --cflags xtcp)"
+pc --libs xtcp | grep -q -- "-L$L -lxtcp" || fail "pkg-config --libs xtcp: $(pc --libs xtcp)"
+pass "libxtcp: headers, libxtcp.a, libxtcp.so (soname libxtcp.so.0), xtcp.pc"
 
 # 2.
 make -s -C "$REPO" install PREFIX="$P" SYSCONFDIR="$P/etc" >"$WORKDIR/make2.log" 2>&1 || {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/un.h>
 #include "app/service.h"
 #include "tcp/cc.h"
 #include "xtcpd/config.h"
@@ -201,4 +202,45 @@ Test(config, refuses_bad_input)
 			     cases[i].why);
 		cr_expect_neq(err[0], '\0', "%s: says why", cases[i].why);
 	}
+}
+
+Test(config, proxy_listen)
+{
+	const struct xt_proxy_cfg *pc;
+	const struct sockaddr_in *in;
+
+	cr_assert_eq(PARSE(&cfg, err, "--iface", "eth0",
+			   "--listen", "80:proxy=198.18.0.1:8080,proxy-v2,max=10",
+			   "--listen", "81:proxy=unix:/run/app.sock,timeout=250"),
+		     0, "%s", err);
+	cr_assert_eq(cfg.listen[0].service, XT_SVC_PROXY);
+	pc = &cfg.listen[0].svc.proxy;
+	in = (const struct sockaddr_in *)&pc->addr;
+	cr_assert_eq(in->sin_family, AF_INET);
+	cr_assert_eq(in->sin_addr.s_addr, inet_addr("198.18.0.1"));
+	cr_assert_eq(ntohs(in->sin_port), 8080);
+	cr_assert_eq(pc->v2, 1);
+	cr_assert_eq(pc->max_conns, 10);
+	cr_assert_eq(pc->connect_timeout_ms, XT_PROXY_TIMEOUT_MS_DEFAULT);
+	pc = &cfg.listen[1].svc.proxy;
+	cr_assert_eq(pc->addr.ss_family, AF_UNIX);
+	cr_assert_str_eq(((const struct sockaddr_un *)&pc->addr)->sun_path,
+			 "/run/app.sock");
+	cr_assert_eq(pc->v2, 0);
+	cr_assert_eq(pc->max_conns, XT_PROXY_MAX_CONNS_DEFAULT);
+	cr_assert_eq(pc->connect_timeout_ms, 250);
+}
+
+Test(config, proxy_listen_refused)
+{
+	static const char *const bad[] = {
+		"80:proxy=", "80:proxy=198.18.0.1", "80:proxy=198.18.0.1:0",
+		"80:proxy=host.example:80", "80:proxy=unix:",
+		"80:proxy=198.18.0.1:80,max=0", "80:proxy=198.18.0.1:80,bogus",
+		"80:proxy",
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_expect_neq(PARSE(&cfg, err, "--iface", "eth0", "--listen",
+				    (char *)bad[i]), 0, "%s accepted", bad[i]);
 }

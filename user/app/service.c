@@ -12,6 +12,7 @@ static const char *const service_names[XT_SVC_COUNT] = {
 	[XT_SVC_DISCARD] = "discard",
 	[XT_SVC_BANNER] = "banner",
 	[XT_SVC_HTTP] = "http",
+	[XT_SVC_PROXY] = "proxy",
 };
 
 static const struct xt_app_ops *const service_ops[XT_SVC_COUNT] = {
@@ -19,12 +20,13 @@ static const struct xt_app_ops *const service_ops[XT_SVC_COUNT] = {
 	[XT_SVC_DISCARD] = &xt_discard_ops,
 	[XT_SVC_BANNER] = &xt_banner_ops,
 	[XT_SVC_HTTP] = &xt_http_ops,
+	[XT_SVC_PROXY] = &xt_proxy_ops,
 };
 
 int xt_service_find(const char *name)
 {
 	for (int i = 0; i < XT_SVC_COUNT; i++)
-		if (!strcmp(name, service_names[i]))
+		if (i != XT_SVC_PROXY && !strcmp(name, service_names[i]))
 			return i;
 	return -1;
 }
@@ -46,7 +48,8 @@ int xt_service_start(struct xt_stack *st, int id, uint16_t port,
 const struct xt_app_ops *xt_service_ops(int id)
 {
 	/* http answers requests; it has nothing to say first. */
-	if (id < 0 || id >= XT_SVC_COUNT || id == XT_SVC_HTTP)
+	if (id < 0 || id >= XT_SVC_COUNT || id == XT_SVC_HTTP ||
+	    id == XT_SVC_PROXY)
 		return NULL;
 	return service_ops[id];
 }

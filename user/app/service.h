@@ -11,6 +11,7 @@
 #define XTCP_SERVICE_H
 
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include "xtcp/xtcp.h"
 
@@ -19,6 +20,7 @@ enum xt_service_id {
 	XT_SVC_DISCARD,
 	XT_SVC_BANNER,
 	XT_SVC_HTTP,
+	XT_SVC_PROXY,		/* proxy=HOST:PORT, not found by name */
 	XT_SVC_COUNT
 };
 
@@ -30,10 +32,29 @@ enum xt_service_id {
  * http_max_body take the defaults above. The services keep the pointers,
  * so cfg and banner_text must outlive the listener (xt_listen's arg does).
  */
+/* proxy's backend, and how it is reached (app/proxy.c). */
+struct xt_proxy_cfg {
+	struct sockaddr_storage addr;	/* AF_INET or AF_UNIX */
+	socklen_t addrlen;
+	int v2;				/* PROXY protocol v2 header first */
+	uint32_t max_conns;		/* backend connections, all workers */
+	uint32_t connect_timeout_ms;
+};
+
+#define XT_PROXY_MAX_CONNS_DEFAULT	4096
+#define XT_PROXY_TIMEOUT_MS_DEFAULT	5000
+
 struct xt_service_cfg {
 	const char *banner_text;	/* banner's line */
 	uint64_t http_max_body;		/* cap for http's GET /N */
+	struct xt_proxy_cfg proxy;	/* proxy's backend */
 };
+
+/*
+ * "HOST:PORT" or "unix:PATH", then ",proxy-v2", ",max=N", ",timeout=MS"
+ * in any order, into *pc. 0 or -EINVAL.
+ */
+int xt_proxy_parse(const char *spec, struct xt_proxy_cfg *pc);
 
 /* The service called name, or -1. */
 int xt_service_find(const char *name);
@@ -61,6 +82,7 @@ extern const struct xt_app_ops xt_echo_ops;
 extern const struct xt_app_ops xt_discard_ops;
 extern const struct xt_app_ops xt_banner_ops;
 extern const struct xt_app_ops xt_http_ops;
+extern const struct xt_app_ops xt_proxy_ops;
 
 /* Helpers the services share (service.c). */
 

@@ -227,3 +227,29 @@ void *xt_sock_ctx(const struct xt_sock *s)
 {
 	return s->ctx;
 }
+
+struct xt_stack *xt_sock_stack(const struct xt_sock *s)
+{
+	return s->st;
+}
+
+void xt_sock_local(const struct xt_sock *s, uint32_t *addr, uint16_t *port)
+{
+	if (addr)
+		*addr = s->t.laddr;
+	if (port)
+		*port = s->t.lport;
+}
+
+void xt_sock_peer(const struct xt_sock *s, uint32_t *addr, uint16_t *port)
+{
+	if (addr)
+		*addr = s->t.raddr;
+	if (port)
+		*port = s->t.rport;
+}
+
+uint64_t xt_stack_now_ms(const struct xt_stack *st)
+{
+	return st->now;
+}

@@ -55,6 +55,8 @@ struct xt_stack_cfg {
 			    struct xt_cookie_opts *o);
 	void *cookie_ctx;
 	uint32_t ts_offset;
+	/* The worker's epoll fd for xt_io_watch(); -1 or 0: none (tests). */
+	int io_epfd;
 };
 
 /* Fills cfg with the defaults RFC 9293, 6298 and 1122 suggest. */
@@ -165,6 +167,9 @@ _Static_assert(sizeof(struct xt_conn_info) == 84, "conn_info layout");
 /* Fills up to max of them; returns how many connections there are. */
 unsigned xt_stack_conn_info(const struct xt_stack *st,
 			    struct xt_conn_info *out, unsigned max);
+/* io_watch.c: runs the callbacks of the watches ready on epfd; how many. */
+unsigned xt_io_dispatch(int epfd);
+
 /* The window scale a stack announces for a receive buffer of this size. */
 uint8_t xt_stack_wscale_for(uint32_t rcvbuf);
 const struct xt_stack_stats *xt_stack_stats(const struct xt_stack *st);

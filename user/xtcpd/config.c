@@ -90,6 +90,10 @@ void xt_config_usage(FILE *out)
 "  --iface IF            interface to attach the XDP program to\n"
 "  --addr A.B.C.D        local IPv4 address (default: the interface's first)\n"
 "  --listen PORT:SERVICE serve SERVICE (echo, discard, banner, http) on PORT\n"
+"  --listen PORT:proxy=HOST:PORT[,proxy-v2][,max=N][,timeout=MS]\n"
+"  --listen PORT:proxy=unix:PATH[,...]  relay each connection to a backend\n"
+"                        over kernel sockets (max: backend connections,\n"
+"                        default 4096; timeout: connect, default 5000 ms)\n"
 "  --connect A:P:SERVICE open a connection to A:P at start and run the\n"
 "                        client side of SERVICE (echo, discard, banner)\n"
 "  --local-ports LO-HI   ports for --connect, reserved from the kernel\n"
@@ -181,9 +185,20 @@ static int parse_listen(struct xt_config *cfg, const char *arg,
 	p = parse_num(port, 1, 65535);
 	if (p < 0)
 		return bad("--listen: '%s' is not a port (1-65535)", port);
-	svc = xt_service_find(colon + 1);
+	memset(&cfg->listen[cfg->nlisten].svc, 0,
+	       sizeof(cfg->listen[cfg->nlisten].svc));
+	if (!strncmp(colon + 1, "proxy=", 6)) {
+		svc = XT_SVC_PROXY;
+		if (xt_proxy_parse(colon + 7,
+				   &cfg->listen[cfg->nlisten].svc.proxy))
+			return bad("--listen: '%s': proxy wants HOST:PORT or "
+				   "unix:PATH, then ,proxy-v2 ,max=N ,timeout=MS",
+				   colon + 1);
+	} else {
+		svc = xt_service_find(colon + 1);
+	}
 	if (svc < 0)
-		return bad("--listen: unknown service '%s' (echo, discard, banner, http)",
+		return bad("--listen: unknown service '%s' (echo, discard, banner, http, proxy=HOST:PORT)",
 			   colon + 1);
 	for (int i = 0; i < cfg->nlisten; i++)
 		if (cfg->listen[i].port == p)
@@ -539,6 +554,21 @@ static int expand_config(int argc, char **argv, struct xt_argv *a,
 	return 0;
 }
 
+void xt_config_defaults(struct xt_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->msl_s = DEFAULT_MSL_S;
+	cfg->spin_us = DEFAULT_SPIN_US;
+	cfg->max_conns = DEFAULT_MAX_CONNS;
+	cfg->eph_lo = DEFAULT_EPH_LO;
+	cfg->eph_hi = DEFAULT_EPH_HI;
+	cfg->cookie_period_s = DEFAULT_COOKIE_PERIOD_S;
+	cfg->cookie_rate = DEFAULT_COOKIE_RATE;
+	cfg->cookie_half_open = DEFAULT_COOKIE_HALF;
+	cfg->log_level = XT_LOG_INFO;
+	cfg->drain_ms = DEFAULT_DRAIN_MS;
+}
+
 int xt_config_parse(struct xt_config *cfg, int argc, char **argv,
 		    char *err, size_t errlen)
 {
@@ -556,17 +586,7 @@ static int parse_argv(struct xt_config *cfg, int argc, char **argv,
 {
 	int opt, ret;
 
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->msl_s = DEFAULT_MSL_S;
-	cfg->spin_us = DEFAULT_SPIN_US;
-	cfg->max_conns = DEFAULT_MAX_CONNS;
-	cfg->eph_lo = DEFAULT_EPH_LO;
-	cfg->eph_hi = DEFAULT_EPH_HI;
-	cfg->cookie_period_s = DEFAULT_COOKIE_PERIOD_S;
-	cfg->cookie_rate = DEFAULT_COOKIE_RATE;
-	cfg->cookie_half_open = DEFAULT_COOKIE_HALF;
-	cfg->log_level = XT_LOG_INFO;
-	cfg->drain_ms = DEFAULT_DRAIN_MS;
+	xt_config_defaults(cfg);
 	optind = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":vh", long_opts, NULL)) != -1) {

@@ -7,6 +7,7 @@
 #include <net/if.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "app/service.h"
 #include "common/log.h"
 #include "xtcp/maps.h"
 
@@ -24,6 +25,7 @@ enum xt_cookie_mode {
 struct xt_listen_cfg {
 	uint16_t port;
 	int service;			/* index into the service table */
+	struct xt_service_cfg svc;	/* what it is told (proxy's backend) */
 };
 
 #define XT_MAX_CONNECT		16
@@ -78,5 +80,7 @@ struct xt_config {
 int xt_config_parse(struct xt_config *cfg, int argc, char **argv,
 		    char *err, size_t errlen);
 void xt_config_usage(FILE *out);
+/* Zeroes cfg and sets every default (what no flag at all gives). */
+void xt_config_defaults(struct xt_config *cfg);
 
 #endif /* XTCP_CONFIG_H */

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/random.h>
 #include <bpf/bpf.h>
@@ -18,9 +19,6 @@
 #define PUBLISH_MS	100
 /* --busy-poll: how long one syscall may run the device's NAPI. */
 #define BUSY_POLL_US	50
-
-/* The services keep this pointer as long as the stack: it must outlive it. */
-static const struct xt_service_cfg service_defaults;
 
 static uint64_t now_us(void)
 {
@@ -262,7 +260,7 @@ int xt_worker_snapshot(struct xt_worker *w, struct xt_conn_info **out,
 static bool worker_turn(struct xt_worker *w)
 {
 	uint64_t us = now_us(), now = us / 1000;
-	unsigned n = worker_rx(w, us);
+	unsigned n = worker_rx(w, us) + xt_io_dispatch(w->io_fd);
 
 	if (!w->draining && atomic_load(w->drain)) {
 		xt_stack_drain(w->stack);
@@ -291,9 +289,10 @@ static bool worker_turn(struct xt_worker *w)
 static void *worker_main(void *arg)
 {
 	struct xt_worker *w = arg;
-	struct pollfd pfd[2] = {
+	struct pollfd pfd[3] = {
 		{ .fd = xt_port_fd(w->port), .events = POLLIN },
 		{ .fd = w->wake_fd, .events = POLLIN },
+		{ .fd = w->io_fd, .events = POLLIN },
 	};
 	uint64_t busy_at = 0, drained;
 
@@ -308,7 +307,7 @@ static void *worker_main(void *arg)
 		}
 		if (now_us() - busy_at < w->cfg->spin_us)
 			continue;
-		if (poll(pfd, 2, (int)xt_stack_next_delay(w->stack, PUBLISH_MS)) < 0 &&
+		if (poll(pfd, 3, (int)xt_stack_next_delay(w->stack, PUBLISH_MS)) < 0 &&
 		    errno != EINTR) {
 			xt_err("q%u poll: %s", xt_port_queue(w->port),
 			       strerror(errno));
@@ -319,6 +318,11 @@ static void *worker_main(void *arg)
 			xt_dbg("q%u: wake: %s", w->index, strerror(errno));
 	}
 	return NULL;
+}
+
+uint64_t xt_worker_step(struct xt_worker *w)
+{
+	return worker_turn(w) ? 0 : xt_stack_next_delay(w->stack, PUBLISH_MS);
 }
 
 /*
@@ -408,7 +412,11 @@ int xt_worker_init(struct xt_worker *w)
 	w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (w->wake_fd < 0)
 		return -errno;
+	w->io_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (w->io_fd < 0)
+		return -errno;
 	stack_cfg_from(w, &c);
+	c.io_epfd = w->io_fd;
 	if (getrandom(&c.secret, sizeof(c.secret), 0) != sizeof(c.secret))
 		return -errno;
 	if (w->cfg->busy_poll) {
@@ -425,7 +433,7 @@ int xt_worker_init(struct xt_worker *w)
 	/* --connect's SYNs wait in the port for their entries: write them. */
 	for (int i = 0; i < w->cfg->nlisten; i++) {
 		ret = xt_service_start(w->stack, w->cfg->listen[i].service,
-				       w->cfg->listen[i].port, &service_defaults);
+				       w->cfg->listen[i].port, &w->cfg->listen[i].svc);
 		if (ret) {
 			xt_err("cannot start %s on port %u: %s",
 			       xt_service_name(w->cfg->listen[i].service),
@@ -433,7 +441,9 @@ int xt_worker_init(struct xt_worker *w)
 			return ret;
 		}
 	}
-	ret = worker_connect(w);
+	ret = w->setup ? w->setup(w->stack, w->index, w->setup_arg) : 0;
+	if (!ret)
+		ret = worker_connect(w);
 	if (!ret) {
 		xt_stack_poll(w->stack, xt_now_ms());
 		worker_apply_map(w);
@@ -465,6 +475,9 @@ void xt_worker_fini(struct xt_worker *w)
 	if (w->wake_fd > 0)
 		close(w->wake_fd);
 	w->wake_fd = -1;
+	if (w->io_fd > 0)
+		close(w->io_fd);
+	w->io_fd = -1;
 	free(w->snap);
 	w->snap = NULL;
 	if (!w->stack)

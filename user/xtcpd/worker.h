@@ -42,6 +42,9 @@ struct xt_worker {
 	struct xt_cookie_keys keys;	/* a copy, re-read when a check fails */
 	uint32_t ts_offset;		/* the daemon's, as in ctl */
 	struct xt_tap *tap;		/* frames and states, while it is on */
+	/* libxtcp's per-worker hook (xt_host_on_worker), after the services. */
+	int (*setup)(struct xt_stack *st, unsigned index, void *arg);
+	void *setup_arg;
 	/*
 	 * For the main thread's auto cookie mode and its checksum hint,
 	 * updated at publish time.
@@ -56,6 +59,7 @@ struct xt_worker {
 	 * next batch and sets snap_done.
 	 */
 	int wake_fd;
+	int io_fd;			/* epoll: the applications' xt_io_watch */
 	atomic_int snap_want, snap_done;
 	struct xt_conn_info *snap;
 	unsigned nsnap;
@@ -69,6 +73,11 @@ struct xt_worker {
 /* Builds the worker's TCP stack and starts its services. */
 int xt_worker_init(struct xt_worker *w);
 int xt_worker_start(struct xt_worker *w);
+/*
+ * One turn of the loop on the caller's thread (libxtcp's XT_HOST_CALLER
+ * mode, instead of xt_worker_start): ms the caller may sleep, 0 if busy.
+ */
+uint64_t xt_worker_step(struct xt_worker *w);
 /* Waits for the worker to notice *stop and return. */
 void xt_worker_join(struct xt_worker *w);
 /* Resets what is still open (and says how many) and frees the stack. */
