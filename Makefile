@@ -133,7 +133,7 @@ $(LIB): $(LIB_OBJS)
 
 $(SHLIB): $(LIB_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--no-undefined $^ \
+	$(Q)$(CC) $(SAN_FLAGS) -shared -Wl,-soname,$(SONAME) -Wl,--no-undefined $^ \
 		$(PKG_LIBS) -lpthread -o $@
 
 $(PCFILE): dist/xtcp.pc.in Makefile
@@ -213,7 +213,8 @@ $(BUILD)/bpf:
 # which Criterion counts as a warning and fails the run for; xtcpd dies of
 # SIGABRT instead of exiting 0. Without SAN=1 these variables do nothing.
 TEST_ENV := ASAN_OPTIONS=abort_on_error=1:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1 \
-	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    XTCP_SAN_FLAGS="$(SAN_FLAGS)"
 
 # Criterion's own summary line ("Synthesis: ...") is what CI reads.
 test-unit: $(UNIT_BIN)

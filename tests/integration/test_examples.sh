@@ -28,8 +28,12 @@ make -s -C "$REPO" install DESTDIR="$D" >"$WORKDIR/install.log" 2>&1 || {
 	fail "make install DESTDIR failed"
 }
 mkdir -p "$BIN"
+# Under make check SAN=1 the installed library is sanitized: so must the
+# programs be that load it (ASan's runtime has to come first).
 PKG_CONFIG_PATH=$L/pkgconfig PKG_CONFIG_SYSROOT_DIR=$D \
-	make -s -C "$REPO/examples" OUT="$BIN" >"$WORKDIR/build.log" 2>&1 || {
+	make -s -C "$REPO/examples" OUT="$BIN" \
+	${XTCP_SAN_FLAGS:+CFLAGS="-O2 -g -Wall -Wextra -Werror $XTCP_SAN_FLAGS"} \
+	>"$WORKDIR/build.log" 2>&1 || {
 	cat "$WORKDIR/build.log" >&2
 	fail "the examples do not build against the installed libxtcp"
 }
