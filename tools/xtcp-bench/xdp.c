@@ -46,29 +46,39 @@ static void xb_xdp_config(struct xb_xdp *x, const struct xb_opts *o)
 	ro->cfg_flood_avoid[2] = ro->cfg_pool_base & XB_NET24;
 }
 
-/* A SYN from us to the server: what the generators rewrite. */
+/*
+ * A SYN from us to the server: what the generators rewrite. Built in a
+ * packed struct, then copied: the IP header sits 14 bytes into the frame,
+ * where struct iphdr's alignment does not hold.
+ */
 static void xb_xdp_template(struct xb_xdp *x, const struct xb_opts *o)
 {
-	struct ethhdr *eth = (void *)x->tmpl;
-	struct iphdr *ip = (void *)(eth + 1);
-	struct tcphdr *tcp = (void *)(ip + 1);
+	struct __attribute__((packed)) {
+		struct ethhdr eth;
+		struct iphdr ip;
+		struct tcphdr tcp;
+		uint8_t opt[4];
+	} f;
 
+	_Static_assert(sizeof(f) <= sizeof(x->tmpl), "the SYN template fits");
+	memset(&f, 0, sizeof(f));
+	memcpy(f.eth.h_source, x->ifi.mac, ETH_ALEN);
+	memcpy(f.eth.h_dest, x->server_mac, ETH_ALEN);
+	f.eth.h_proto = htons(ETH_P_IP);
+	f.ip.version = 4;
+	f.ip.ihl = 5;
+	f.ip.tot_len = htons(sizeof(f.ip) + sizeof(f.tcp) + sizeof(f.opt));
+	f.ip.ttl = 64;
+	f.ip.protocol = IPPROTO_TCP;
+	f.ip.saddr = x->ifi.addr.s_addr;
+	f.ip.daddr = o->server.s_addr;
+	f.tcp.source = htons(XB_PORT_LO);
+	f.tcp.dest = htons(o->port);
+	f.tcp.doff = 6;
+	f.tcp.syn = 1;
 	memset(x->tmpl, 0, sizeof(x->tmpl));
-	memcpy(eth->h_source, x->ifi.mac, ETH_ALEN);
-	memcpy(eth->h_dest, x->server_mac, ETH_ALEN);
-	eth->h_proto = htons(ETH_P_IP);
-	ip->version = 4;
-	ip->ihl = 5;
-	ip->tot_len = htons(sizeof(*ip) + sizeof(*tcp) + 4);
-	ip->ttl = 64;
-	ip->protocol = IPPROTO_TCP;
-	ip->saddr = x->ifi.addr.s_addr;
-	ip->daddr = o->server.s_addr;
-	tcp->source = htons(XB_PORT_LO);
-	tcp->dest = htons(o->port);
-	tcp->doff = 6;
-	tcp->syn = 1;
-	x->tmpl_len = sizeof(*eth) + sizeof(*ip) + sizeof(*tcp) + 4;
+	memcpy(x->tmpl, &f, sizeof(f));
+	x->tmpl_len = sizeof(f);
 }
 
 /* Both fanout entries: this interface, with xb_fanout on egress. */
