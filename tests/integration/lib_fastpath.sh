@@ -34,7 +34,7 @@ conn_slot() {
 	local out slot
 	out=$(bpftool -j map dump pinned "$PIN_DIR/conns") || return 1
 	slot=$(grep -o "\"lport\":$2,\"rport\":$1},\"value\":{\"slot\":[0-9]*" <<<"$out" |
-		sed 's/.*://' | head -n 1)
+		sed -n 's/.*://; 1p')
 	case $slot in
 	'' | 4294967295)
 		echo "no slot for :$1 -> :$2 in conns (got '$slot')"

@@ -31,7 +31,7 @@ grep -Eq "IP $IP_A\.$PORT > $IP_B\.[0-9]+: Flags \[F?\.?P?\.?\], seq [0-9]+:[0-9
 	fail "no data from xtcpd in the pcap"
 grep -Eq "Flags \[F\.\]" "$WORKDIR/pcap.txt" || fail "no FIN in the pcap"
 pass "--pcap: tcpdump -r reads the SYN, XDP's cookie SYN-ACK, the data and the close"
-sed 's/^/  | /' "$WORKDIR/trace.jsonl" | head -n 4
+sed -n 's/^/  | /; 1,4p' "$WORKDIR/trace.jsonl"
 grep -q '"from":"xtcpd","to":"peer","by":"xdp","dropped":false,.*"flags":"SYN,ACK","seq":0,"ack":1' "$WORKDIR/trace.jsonl" ||
 	fail "trace --json: no SYN-ACK by XDP"
 grep -q '"event":"state","side":"xtcpd","from":"CLOSED","to":"ESTABLISHED"' "$WORKDIR/trace.jsonl" ||

@@ -58,7 +58,7 @@ reap "$TCPDUMP_PID" INT
 fins_a=$(pcap_count close.pcap "src host $IP_A and tcp[tcpflags] & tcp-fin != 0")
 fins_b=$(pcap_count close.pcap "src host $IP_B and tcp[tcpflags] & tcp-fin != 0")
 rsts=$(pcap_count close.pcap "tcp[tcpflags] & tcp-rst != 0")
-first_fin=$(pcap_show close.pcap "tcp[tcpflags] & tcp-fin != 0" | head -n 1)
+first_fin=$(pcap_show close.pcap "tcp[tcpflags] & tcp-fin != 0" | sed -n 1p)
 last=$(pcap_show close.pcap | tail -n 1)
 {
 	echo "  --- the connection, as b saw it ---"

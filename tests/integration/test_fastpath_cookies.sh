@@ -130,7 +130,7 @@ reap "$CLIENT_PID"
 reap "$TCPDUMP_PID" INT
 synack=$(tcpdump -n -v -r "$WORKDIR/nots.pcap" \
 	"src host $IP_A and tcp[tcpflags] & (tcp-syn|tcp-ack) == (tcp-syn|tcp-ack)" 2>/dev/null |
-	grep -o 'options \[.*\]' | head -n 1)
+	grep -o 'options \[.*\]' | sed -n 1p)
 case $synack in
 *sackOK*wscale*) ;;
 *) fail "the cookie SYN-ACK to a SYN without timestamps: '$synack', not sackOK and wscale" ;;
