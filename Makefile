@@ -109,7 +109,8 @@ help:
 	@echo "make install        xtcpd, xtcpctl, the XDP object, man pages, the systemd"
 	@echo "                    unit xtcpd@IF and an example config (PREFIX, DESTDIR)"
 	@echo "make bench          xtcp-bench's handshake rates, floods, rr and bulk, and"
-	@echo "                    goodput on an impaired link, each against the kernel"
+	@echo "                    goodput on an impaired link, each against the kernel,"
+	@echo "                    and HTTP servers: nginx, xtcp-httpd, nginx behind the proxy"
 
 deps:
 	$(Q)tools/deps.sh
@@ -289,6 +290,7 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tools/bench_handshake.sh
 	$(Q)tools/bench_datapath.sh
+	$(Q)tools/bench_apps.sh
 
 clean:
 	$(Q)rm -rf $(BUILD)

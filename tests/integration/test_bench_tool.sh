@@ -12,6 +12,8 @@
 #   4. synflood at 20000 SYN/s against xtcpd: the SYN-ACKs counted by the
 #      client's XDP == xtcpd's tx_synack_cookie, at least half of the SYNs
 #   5. the same against Linux with tcp_syncookies=2: == SyncookiesSent
+#   1b. --path (kernel engine): whole HTTP responses by Content-Length; a
+#      404 counts as an error
 #
 # Each load lasts 1 s (0.3 s of warm-up before it). No speed is asserted.
 # shellcheck source=tests/integration/lib.sh
@@ -84,6 +86,17 @@ assert_eq "xtcpd passive opens = completed" "$GREW" "$done_"
 assert_eq "SYNs sent = completed" "$(jnum "$OUT" syn_sent)" "$done_"
 assert_eq "slots restarted" "$(jnum "$OUT" timeouts)" 0
 pass "xdp engine: $done_ connections, each one xtcpd opened"
+
+# 1b. --path: any HTTP server's response, read to its Content-Length;
+# xtcpd's http answers GET /N with N bytes, and 404 to what it cannot.
+counted xtcpd_opens crr --engine kernel --conns 4 --path /5000
+done_=$(jnum "$OUT" ops)
+assert_ge "crr --path /5000 connections completed" "$done_" 100
+assert_eq "crr --path /5000 errors" "$(jnum "$OUT" errors)" 0
+counted xtcpd_opens crr --engine kernel --conns 4 --path /nothing-here
+assert_eq "crr --path to a 404: none completed" "$(jnum "$OUT" ops)" 0
+assert_ge "crr --path to a 404: counted as errors" "$(jnum "$OUT" errors)" 100
+pass "kernel engine --path: $done_ whole 5000-byte responses; a 404 is an error"
 
 # 4. Flood against xtcpd.
 counted xtcpd_cookies synflood --flood-rate "$FLOOD_RATE"

@@ -6,6 +6,7 @@
  *                               rr:  one byte out  -> KC_PING
  *                               bulk:              -> KC_SENDING
  *   KC_READING --128 bytes in--> close, record     -> next connection
+ *               (--path: the whole HTTP response, by its Content-Length)
  *   KC_PING    --1 byte in----->  record, one out  -> KC_PING
  *
  * A connection that fails is counted, closed and (closed loop) replaced.
@@ -36,6 +37,7 @@ struct kconn {
 	int fd;
 	enum kc_phase phase;
 	uint32_t got;
+	uint32_t want;			/* bytes of the response */
 	uint64_t start_ns;
 };
 
@@ -50,6 +52,8 @@ struct xb_kengine {
 	uint64_t t0, launched;		/* open loop */
 	uint64_t ops, errors, bytes, overrun;
 	uint64_t hist[XB_HIST_BUCKETS];
+	char req[256];			/* crr's request */
+	int req_len;
 	char buf[KE_BUF];
 };
 
@@ -149,7 +153,6 @@ static int ke_want(struct xb_kengine *ke, struct kconn *c, uint32_t events,
 
 static void ke_connected(struct xb_kengine *ke, unsigned i)
 {
-	static const char req[] = XB_REQUEST;
 	struct kconn *c = &ke->c[i];
 	socklen_t len = sizeof(int);
 	int soerr = 0;
@@ -160,7 +163,7 @@ static void ke_connected(struct xb_kengine *ke, unsigned i)
 	}
 	switch (ke->o->mode) {
 	case XB_CRR:
-		if (write(c->fd, req, XB_REQ_LEN) != XB_REQ_LEN ||
+		if (write(c->fd, ke->req, (size_t)ke->req_len) != ke->req_len ||
 		    ke_want(ke, c, EPOLLIN, i)) {
 			ke_finish(ke, i, false);
 			return;
@@ -181,7 +184,10 @@ static void ke_connected(struct xb_kengine *ke, unsigned i)
 	}
 }
 
-/* crr: the response; complete at XB_RESP_LEN bytes. */
+/*
+ * crr: the response; complete at XB_RESP_LEN bytes, or with --path at the
+ * length its header gives (which must come whole in the first read).
+ */
 static void ke_read_response(struct xb_kengine *ke, unsigned i)
 {
 	struct kconn *c = &ke->c[i];
@@ -190,8 +196,14 @@ static void ke_read_response(struct xb_kengine *ke, unsigned i)
 		ssize_t n = read(c->fd, ke->buf, sizeof(ke->buf));
 
 		if (n > 0) {
+			if (!c->got)
+				c->want = ke->o->path ?
+					  xb_http_response_len(ke->buf, (unsigned)n) :
+					  XB_RESP_LEN;
+			if (!c->want)
+				break;	/* not a 200 with a length */
 			c->got += (uint32_t)n;
-			if (c->got < XB_RESP_LEN)
+			if (c->got < c->want)
 				continue;
 			ke_record(ke, c->start_ns, xb_now_ns());
 			ke_finish(ke, i, true);
@@ -199,9 +211,9 @@ static void ke_read_response(struct xb_kengine *ke, unsigned i)
 		}
 		if (n < 0 && errno == EAGAIN)
 			return;
-		ke_finish(ke, i, false);	/* EOF or error before it all */
-		return;
+		break;				/* EOF or error before it all */
 	}
+	ke_finish(ke, i, false);
 }
 
 static void ke_pong(struct xb_kengine *ke, unsigned i)
@@ -338,6 +350,16 @@ int xb_kengine_open(struct xb_kengine **out, const struct xb_opts *o)
 		return -ENOMEM;
 	}
 	memset(ke->buf, 'x', sizeof(ke->buf));
+	if (o->path) {
+		ke->req_len = xb_http_request(ke->req, sizeof(ke->req), o->path);
+	} else {
+		memcpy(ke->req, XB_REQUEST, XB_REQ_LEN);
+		ke->req_len = XB_REQ_LEN;
+	}
+	if (ke->req_len < 0) {
+		xb_kengine_close(ke);
+		return -EINVAL;
+	}
 	for (unsigned i = 0; i < ke->n; i++) {
 		ke->c[i].fd = -1;
 		ke->free[ke->nfree++] = ke->n - 1 - i;

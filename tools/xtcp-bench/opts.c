@@ -27,6 +27,7 @@
 	X('S', "server-cpu", "N", "the server's CPU, for its CPU time (default 0)") \
 	X('t', "timeout", "MS", "xdp engine: restart a slot silent this long (default 1000)") \
 	X('m', "server-mac", "MAC", "server's MAC (default: the neighbour table)") \
+	X('u', "path", "P", "crr, kernel engine: GET P from any HTTP server, read the whole response (Content-Length)") \
 	X('j', "json", NULL, "one JSON line on stdout (the human line goes to stderr)") \
 	X('h', "help", NULL, "this text")
 
@@ -171,6 +172,11 @@ static int xb_opt(struct xb_opts *o, int c, const char *arg, double *port,
 			return xb_bad("server-mac", arg);
 		o->have_server_mac = true;
 		return 0;
+	case 'u':
+		if (arg[0] != '/' || strlen(arg) > 200 || strpbrk(arg, " \r\n"))
+			return xb_bad("path", arg);
+		o->path = arg;
+		return 0;
 	case 'j': o->json = true; return 0;
 	case 'h': return 1;
 	}
@@ -216,6 +222,10 @@ static int xb_opts_finish(struct xb_opts *o, double port, double conns,
 	if (!o->iface && (o->engine == XB_ENGINE_XDP ||
 			  o->flood_rate != XB_FLOOD_OFF)) {
 		fprintf(stderr, "xtcp-bench: the xdp engine and floods need --iface\n");
+		return -1;
+	}
+	if (o->path && (o->engine != XB_ENGINE_KERNEL || o->mode != XB_CRR)) {
+		fprintf(stderr, "xtcp-bench: --path goes with crr on the kernel engine\n");
 		return -1;
 	}
 	if (o->engine == XB_ENGINE_XDP && o->mode != XB_CRR) {

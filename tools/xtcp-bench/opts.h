@@ -33,6 +33,7 @@ struct xb_opts {
 	bool have_server_mac;
 	uint8_t server_mac[6];
 	bool json;
+	const char *path;		/* crr, kernel engine: GET path */
 };
 
 /* Fills o from argv. 0, or -1 after printing why (usage errors). */

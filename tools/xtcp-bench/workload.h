@@ -21,6 +21,19 @@
 _Static_assert(sizeof(XB_REQUEST) - 1 == XB_REQ_LEN, "request is 64 bytes");
 _Static_assert(sizeof(XB_RESPONSE) - 1 == XB_RESP_LEN, "response is 128 bytes");
 
+/*
+ * --path: any HTTP server's response to GET path, instead of the fixed
+ * 128 bytes. The request into buf (NUL-terminated); its length, or -1 if
+ * it does not fit.
+ */
+int xb_http_request(char *buf, unsigned size, const char *path);
+/*
+ * The length of the whole response (header and Content-Length body) from
+ * its first bytes, which must hold the status line and header; 0 when
+ * they do not, or the status is not 200, or no Content-Length is given.
+ */
+uint32_t xb_http_response_len(const char *buf, unsigned n);
+
 /* The one's-complement sum (network order, unfolded) of len bytes. */
 uint32_t xb_payload_sum(const void *buf, unsigned len);
 
