@@ -13,6 +13,10 @@
 #   4. PROXY protocol v2: the backend reads the header with the client's
 #      address and port first
 #   5. the backend is down: the client's connection is reset
+#   6. the backend does not answer its SYN (a full accept queue):
+#      timeout=300 resets the client after the timeout, not before
+#   7. max=2: with two relayed connections open, a third client is reset;
+#      once one closes, the next is relayed again
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -202,5 +206,68 @@ PY
 out=$(on_b timeout 15 /usr/bin/python3 "$W/down.py" "$IP_A" "$P_DOWN") || fail "backend down: client exit $?"
 assert_eq "a client of a proxy whose backend is down" "$out" "reset"
 pass "backend down: the client's connection is reset"
+stop_xtcpd
 
+# 6. and 7.: a listener that never accepts, its queue already full (a
+# backlog of 0 holds one connection: its own), so the kernel drops the
+# proxy's SYNs; and nginx with at most two relayed connections.
+P_SLOW=8005
+SLOW_PORT=9998
+cat >"$W/slow.py" <<'PY'
+import os, socket, sys, time
+ls = socket.socket()
+ls.bind((sys.argv[1], int(sys.argv[2])))
+ls.listen(0)
+fill = socket.create_connection((sys.argv[1], int(sys.argv[2])))
+open(sys.argv[3], "w").close()
+time.sleep(60)
+PY
+spawn a SLOW_PID slow.log /usr/bin/python3 "$W/slow.py" "$IP_A" "$SLOW_PORT" "$W/slow.ready"
+wait_for "the backend that never accepts" 10 test -e "$W/slow.ready"
+start_xtcpd xtcpd2.log --listen "$P_SLOW:proxy=$IP_A:$SLOW_PORT,timeout=300" \
+	--listen "$P_NGX:proxy=$IP_A:$NGX_PORT,max=2"
+
+cat >"$W/timed.py" <<'PY'
+import socket, sys, time
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=10)
+t0 = time.monotonic()
+try:
+    got = s.recv(100)
+    print("eof" if not got else "data", end=" ")
+except ConnectionResetError:
+    print("reset", end=" ")
+print(int((time.monotonic() - t0) * 1000))
+PY
+read -r what ms < <(on_b timeout 15 /usr/bin/python3 "$W/timed.py" "$IP_A" "$P_SLOW") ||
+	fail "timeout: the client failed"
+assert_eq "a client whose backend never answers" "$what" reset
+[ "$ms" -ge 250 ] || fail "reset after $ms ms, before the 300 ms timeout"
+pass "backend silent: the client is reset after the connect timeout ($ms ms, timeout 300)"
+reap "$SLOW_PID" TERM
+
+# 7. Two clients hold relayed connections (open, idle); a third is reset.
+cat >"$W/hold.py" <<'PY'
+import os, socket, sys, time
+a, p, n, go = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+held = [socket.create_connection((a, p), timeout=10) for _ in range(n)]
+for s in held:
+    s.sendall(b"GET /small HTTP/1.1\r\nHost: x\r\n\r\n")
+    if b"200 OK" not in s.recv(4096):
+        sys.exit("no 200 through the proxy")
+print("held", flush=True)
+while not os.path.exists(go):
+    time.sleep(0.02)
+PY
+printf 'small\n' >"$W/www/small"
+spawn b HOLD_PID hold.log timeout 30 /usr/bin/python3 "$W/hold.py" "$IP_A" "$P_NGX" 2 "$W/release"
+wait_for "two relayed connections held" 10 grep -q held "$(workfile hold.log)"
+out=$(on_b timeout 15 /usr/bin/python3 "$W/down.py" "$IP_A" "$P_NGX") || fail "max: client exit $?"
+assert_eq "a third client with max=2 reached" "$out" reset
+touch "$W/release"
+wait_exit "$HOLD_PID" 10 || fail "the holding client did not end"
+reap "$HOLD_PID"
+assert_eq "the holding client's exit status" "$REAP_STATUS" 0
+fetch() { on_b curl -sf --max-time 5 "http://$IP_A:$P_NGX/small"; }
+wait_for "relayed again once the two closed" 5 fetch
+pass "max=2: a third client is reset while two are relayed; relayed again after"
 stop_xtcpd
