@@ -51,6 +51,7 @@ XTCP_VERSION := 0.1.0
 SO_MAJOR  := 0
 SONAME    := libxtcp.so.$(SO_MAJOR)
 SHLIB     := $(BUILD)/libxtcp.so.$(XTCP_VERSION)
+SYMMAP    := $(BUILD)/libxtcp.map
 PCFILE    := $(BUILD)/xtcp.pc
 PUB_HDRS  := $(wildcard include/xtcp/*.h)
 USER_HDRS := $(wildcard user/*/*.h) $(wildcard include/xtcp/*.h)
@@ -132,9 +133,19 @@ $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(SHLIB): $(LIB_OBJS)
+# The shared library exports the API of xtcp.h and nothing else: the
+# version script names every xt_ function the header declares.
+$(SYMMAP): include/xtcp/xtcp.h Makefile
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q){ echo 'XTCP_$(SO_MAJOR) {'; echo '  global:'; \
+	  grep -o '\bxt_[a-z0-9_]*(' $< | tr -d '(' | sort -u | sed 's/.*/    &;/'; \
+	  echo '  local: *;'; echo '};'; } > $@
+
+$(SHLIB): $(LIB_OBJS) $(SYMMAP)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(SAN_FLAGS) -shared -Wl,-soname,$(SONAME) -Wl,--no-undefined $^ \
+	$(Q)$(CC) $(SAN_FLAGS) -shared -Wl,-soname,$(SONAME) -Wl,--no-undefined \
+		-Wl,--version-script=$(SYMMAP) $(LIB_OBJS) \
 		$(PKG_LIBS) -lpthread -o $@
 
 $(PCFILE): dist/xtcp.pc.in Makefile

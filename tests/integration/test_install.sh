@@ -6,7 +6,8 @@
 #   2. PREFIX (no DESTDIR, so the unit's paths exist): systemd-analyze
 #      verify accepts the unit without a word
 #   1b. libxtcp: headers, static and shared library with its soname,
-#       xtcp.pc that pkg-config reads from the DESTDIR tree
+#       xtcp.pc that pkg-config reads from the DESTDIR tree; the .so
+#       exports exactly the functions xtcp.h declares
 #   3. the installed xtcpd loads the installed XDP object, reads the
 #      example configuration and serves
 # shellcheck source=tests/integration/lib.sh
@@ -47,6 +48,12 @@ pc() { PKG_CONFIG_PATH=$L/pkgconfig PKG_CONFIG_SYSROOT_DIR=$D pkg-config "$@"; }
 pc --cflags xtcp | grep -q -- "-I$D/usr/local/include\b" || fail "pkg-config --cflags xtcp: $(pc --cflags xtcp)"
 pc --libs xtcp | grep -q -- "-L$L -lxtcp" || fail "pkg-config --libs xtcp: $(pc --libs xtcp)"
 pass "libxtcp: headers, libxtcp.a, libxtcp.so (soname libxtcp.so.0), xtcp.pc"
+# The shared library's exports are exactly the functions xtcp.h declares.
+exported=$(nm -D --defined-only "$L/libxtcp.so.0.1.0" | awk '$2 == "T" { sub(/@.*/, "", $3); print $3 }' | sort -u)
+declared=$(grep -o '\bxt_[a-z0-9_]*(' "$D/usr/local/include/xtcp/xtcp.h" | tr -d '(' | sort -u)
+[ "$exported" = "$declared" ] ||
+	fail "libxtcp.so exports other than xtcp.h's functions: $(diff <(echo "$declared") <(echo "$exported") | grep '^[<>]' | head -n 5 | tr '\n' ' ')"
+pass "libxtcp.so exports the $(wc -l <<<"$exported") functions of xtcp.h and nothing else"
 
 # 2.
 make -s -C "$REPO" install PREFIX="$P" SYSCONFDIR="$P/etc" >"$WORKDIR/make2.log" 2>&1 || {
