@@ -16,12 +16,15 @@
 # the three one after the other, the order reversed every other round (a
 # shared machine drifts); ratios to nginx within a round, medians over
 # BENCH_ROUNDS (3). The server (whichever it is, nginx with its worker)
-# is pinned to CPU 0, the client to CPU 1; server CPU per connection is
+# is pinned to CPU 0, the client to CPU 1, each veth's NAPI a thread
+# beside its side (as in bench_handshake.sh); server CPU per connection is
 # CPU 0's busy time over the connections. Writes bench/results/apps.md
 # and apps-raw.jsonl. Asserts nothing. Run it alone on the machine.
 set -Eeuo pipefail
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/../tests/integration/lib.sh"
+# shellcheck source=tools/bench_lib.sh
+. "$(dirname "$0")/bench_lib.sh"
 trap - ERR
 
 ROUNDS=${BENCH_ROUNDS:-3}
@@ -87,16 +90,19 @@ HTTPD_PID=
 up() {
 	case $1 in
 	nginx)
-		ip -n "$NS_A" link set dev "$IF_A" xdpdrv obj "$PASS_OBJ" sec xdp ;;
+		ip -n "$NS_A" link set dev "$IF_A" xdpdrv obj "$PASS_OBJ" sec xdp
+		napi_pin "$NS_A" "$IF_A" "$SRV_CPU" ;;
 	xtcp-httpd)
 		spawn a HTTPD_PID httpd.log env LD_LIBRARY_PATH="$LIBDIR" \
 			taskset -c "$SRV_CPU" "$W/bin/xtcp-httpd" -i "$IF_A" \
 			-p "$PORT" -d "$W/www"
-		wait_for "xtcp-httpd" 10 grep -q serving "$W/httpd.log" ;;
+		wait_for "xtcp-httpd" 10 grep -q serving "$W/httpd.log"
+		napi_pin "$NS_A" "$IF_A" "$SRV_CPU" ;;
 	nginx+proxy)
 		start_xtcpd xtcpd.log --listen "$PORT:proxy=127.0.0.1:$NGX_LO" \
 			--syncookies always --msl 1 >/dev/null
-		taskset -apc "$SRV_CPU" "$XTCPD_PID" >/dev/null ;;
+		taskset -apc "$SRV_CPU" "$XTCPD_PID" >/dev/null
+		napi_pin "$NS_A" "$IF_A" "$SRV_CPU" ;;
 	esac
 }
 
@@ -122,6 +128,7 @@ run() {
 	printf '{"round":%d,"case":"%s",%s\n' "$1" "$2" "${json#\{}" >>"$RAW"
 }
 
+napi_pin "$NS_B" "$IF_B" "$CLI_CPU"
 DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
 COMMIT=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
 : >"$RAW"

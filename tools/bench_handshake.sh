@@ -40,6 +40,8 @@
 set -Eeuo pipefail
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/../tests/integration/lib.sh"
+# shellcheck source=tools/bench_lib.sh
+. "$(dirname "$0")/bench_lib.sh"
 trap - ERR
 
 ROUNDS=${BENCH_ROUNDS:-3}
@@ -66,23 +68,6 @@ LIMIT=$(awk -v s="$SECS" -v w="$WARM" 'BEGIN { printf "%d", s + w + 30 }')
 say() { printf '%s\n' "$*"; }
 
 # --- the two sides ---------------------------------------------------------
-
-# napi_pin NS IF CPU: IF's NAPI as a thread, pinned to CPU, SCHED_FIFO
-# (NAPI_PRIO) so that it preempts processes as softirq work would.
-napi_pin() {
-	local ns=$1 dev=$2 cpu=$3 p comm pid found=0
-	ip netns exec "$ns" sh -c "echo 1 > /sys/class/net/$dev/threaded"
-	for p in /proc/[0-9]*; do
-		comm=$(cat "$p/comm" 2>/dev/null) || continue
-		pid=${p#/proc/}
-		case $comm in
-		"napi/$dev"*)
-			taskset -pc "$cpu" "$pid" >/dev/null && found=1
-			[ "$NAPI_PRIO" = 0 ] || chrt -f -p "$NAPI_PRIO" "$pid" ;;
-		esac
-	done
-	[ "$found" = 1 ] || say "  warning: no NAPI thread of $dev to pin"
-}
 
 all_ready() {	# all_ready LOG...: whether every LOG says "ready"
 	local f
