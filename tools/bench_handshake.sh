@@ -31,7 +31,9 @@
 # drifts, so ratios are taken within a round, then the median over
 # BENCH_ROUNDS (3) rounds. Each round also measures xtcp-bench's own
 # ceiling: the same crr against `xtcp-bench responder` (a stateless
-# server in XDP). About 5 minutes with the defaults.
+# server in XDP), alone and during each flood (the client shares its CPU
+# with the flood it sends and the SYN-ACKs it counts: what is left of the
+# ceiling is what any server could reach). About 5 minutes with the defaults.
 #
 # Run it alone on the machine (and under the testbed lock where several
 # people share one). BENCH_OUT (bench/results) is where results go;
@@ -245,6 +247,17 @@ summarize() {
 			if ((r, "responder", "crr") in seen) l = l " " v[r, "responder", "crr", "rate"]
 		if (l != "")
 			printf "xtcp-bench ceiling: crr connections/s against an XDP responder||||%s\n", median(l)
+		# The same client against the same stateless responder during the
+		# floods: what the client (and the link) can still do beside them.
+		for (i = 1; i <= n; i++) {
+			l = ""
+			for (r in rounds)
+				if ((r, "responder", "crr") in seen && (r, "responder", "crr_flood_" fl[i]) in seen &&
+				    v[r, "responder", "crr", "rate"] > 0)
+					l = l " " v[r, "responder", "crr_flood_" fl[i], "rate"] / v[r, "responder", "crr", "rate"]
+			if (l != "")
+				printf "  ceiling during %s SYN/s, / without the flood||||%s\n", fl[i], median(l)
+		}
 	}' "$RAW"
 }
 
@@ -342,7 +355,9 @@ for round in $(seq "$ROUNDS"); do
 		for server in $order; do run_case "$round" "$server" "$cs"; done
 	done
 	responder_up
-	measure "$round" responder crr
+	for cs in "${CASES[@]}"; do
+		case $cs in crr | crr_flood_*) measure "$round" responder "$cs" ;; esac
+	done
 	responder_down
 done
 
