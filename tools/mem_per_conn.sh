@@ -52,10 +52,29 @@ rss_kib() {
 	awk '$1 == "VmRSS:" { print $2 }' "/proc/$1/status"
 }
 
-# Every slab cache's pages, in KiB (num_slabs * pages per slab).
-slab_kib() {
+# slab_snap FILE: each slab cache's pages, "name KiB" (num_slabs * pages
+# per slab), kept in WORKDIR/FILE; prints their sum.
+slab_snap() {
 	awk -v pk="$(($(getconf PAGESIZE) / 1024))" \
-		'NR > 2 { kib += $15 * $6 * pk } END { print kib }' /proc/slabinfo
+		'NR > 2 { print $1, $15 * $6 * pk }' /proc/slabinfo >"$WORKDIR/$1"
+	awk '{ kib += $2 } END { print kib }' "$WORKDIR/$1"
+}
+
+# The caches a kernel socket held by a process lives in: the socket, its
+# inode and dentry, the file, the epoll item, a port's bind buckets. Other
+# caches move with whatever else the machine runs (proc inodes, vmas).
+SOCK_CACHES='^(TCP|request_sock_TCP|sock_inode_cache|lsm_inode_cache|dentry|filp|lsm_file_cache|eventpoll_epi|eventpoll_pwq|ep_head|tcp_bind_bucket|tcp_bind2_bucket)$'
+
+# sock_slab FILE: the sum of SOCK_CACHES in a slab_snap file, KiB.
+sock_slab() {
+	awk -v re="$SOCK_CACHES" '$1 ~ re { kib += $2 } END { print kib + 0 }' \
+		"$WORKDIR/$1"
+}
+
+# slab_delta FILE0 FILE1: "name KiB" of the caches that grew between them.
+slab_delta() {
+	awk 'NR == FNR { was[$1] = $2; next }
+		$2 > was[$1] { print $1, $2 - was[$1] }' "$WORKDIR/$1" "$WORKDIR/$2"
 }
 
 # The kernel's TCP memory (/proc/net/sockstat mem), in KiB.
@@ -65,11 +84,15 @@ tcp_mem_kib() {
 		/proc/net/sockstat
 }
 
-# bpftool's memlock of every map xtcpd pinned, in KiB.
+# bpftool's memlock of every map xtcpd pinned, in KiB; each one's in
+# WORKDIR/maps.txt.
 maps_kib() {
 	local f total=0 b
+	: >"$WORKDIR/maps.txt"
 	for f in "$PIN_DIR"/*; do
 		b=$(bpftool -j map show pinned "$f" | jq '.bytes_memlock // 0')
+		printf '%-12s %8d KiB  (%s entries)\n' "${f##*/}" $((b / 1024)) \
+			"$(bpftool -j map show pinned "$f" | jq '.max_entries')" >>"$WORKDIR/maps.txt"
 		total=$((total + b))
 	done
 	echo $((total / 1024))
@@ -150,7 +173,7 @@ linux_established_is() {
 	[ "$v" -eq "$1" ]
 }
 
-declare -A XT_RSS XT_SLAB XT_TCPMEM LX_RSS LX_SLAB LX_TCPMEM
+declare -A XT_RSS XT_SLAB XT_ALL XT_TCPMEM LX_RSS LX_SLAB LX_ALL LX_TCPMEM
 XT_MAPS=0
 
 measure_xtcpd() {
@@ -165,7 +188,8 @@ measure_xtcpd() {
 		hold_to "$n"
 		wait_for "xtcpd counting $n established" 30 xt_established_is "$n"
 		XT_RSS[$n]=$(rss_kib "$XTCPD_PID")
-		XT_SLAB[$n]=$(slab_kib)
+		XT_ALL[$n]=$(slab_snap "slab.xtcpd.$n")
+		XT_SLAB[$n]=$(sock_slab "slab.xtcpd.$n")
 		XT_TCPMEM[$n]=$(tcp_mem_kib)
 		pass "xtcpd holds $n idle connections: VmRSS ${XT_RSS[$n]} KiB"
 	done
@@ -198,7 +222,8 @@ measure_linux() {
 		hold_to "$n"
 		wait_for "Linux holding $n established" 30 linux_established_is "$n"
 		LX_RSS[$n]=$(linux_rss_kib)
-		LX_SLAB[$n]=$(slab_kib)
+		LX_ALL[$n]=$(slab_snap "slab.linux.$n")
+		LX_SLAB[$n]=$(sock_slab "slab.linux.$n")
 		LX_TCPMEM[$n]=$(tcp_mem_kib)
 		pass "Linux holds $n idle connections ($nproc kernel_httpd)"
 	done
@@ -216,26 +241,53 @@ per_conn() {
 	[ "$n" -gt 0 ] && echo $((kib * 1024 / n)) || echo -
 }
 
+# The Linux server's kernel memory from z to n, KiB, over the slab caches
+# in array SLAB (LX_SLAB or LX_ALL; XT_ the same): what the kernel grew by
+# with it, less what it grew by with xtcpd (the client's share); plus the
+# TCP memory pages and kernel_httpd's RSS.
+linux_kib() {
+	local n=$1 z=$2 lx=$3 xt=$4
+	local -n l=$lx x=$xt
+	echo $((l[$n] - l[$z] - (x[$n] - x[$z]) +
+		LX_TCPMEM[$n] - LX_TCPMEM[$z] - (XT_TCPMEM[$n] - XT_TCPMEM[$z]) +
+		LX_RSS[$n] - LX_RSS[$z]))
+}
+
 report() {
-	local n z=${COUNTS[0]} xt lx xt_b lx_b
-	printf '%-8s %9s %12s %10s %16s %14s\n' conns "xtcpd RSS" "xtcpd B/conn" \
-		"maps" "Linux kernel" "Linux B/conn"
+	local n z=${COUNTS[0]} xt xt_b lx_b all_b
+	printf '%-8s %11s %13s %10s %14s %14s\n' conns "xtcpd RSS" "xtcpd B/conn" \
+		"maps" "Linux B/conn" "(all slab)"
 	for n in "${COUNTS[@]}"; do
 		xt=$((XT_RSS[$n] - XT_RSS[$z]))
-		# The Linux server's kernel memory: what the kernel grew by
-		# with it, less what it grew by with xtcpd (the client's).
-		lx=$((LX_SLAB[$n] - LX_SLAB[$z] + LX_TCPMEM[$n] - LX_TCPMEM[$z] -
-			(XT_SLAB[$n] - XT_SLAB[$z] + XT_TCPMEM[$n] - XT_TCPMEM[$z]) +
-			LX_RSS[$n] - LX_RSS[$z]))
 		xt_b=$(per_conn "$xt" "$((n - z))")
-		lx_b=$(per_conn "$lx" "$((n - z))")
-		printf '%-8s %6s KiB %12s %6s KiB %12s KiB %14s\n' "$n" "${XT_RSS[$n]}" \
-			"$xt_b" "$XT_MAPS" "$lx" "$lx_b"
-		[ "$xt_b" = - ] && continue
-		echo "per-conn xtcpd $n $xt_b"
-		echo "per-conn linux $n $lx_b"
+		lx_b=$(per_conn "$(linux_kib "$n" "$z" LX_SLAB XT_SLAB)" "$((n - z))")
+		all_b=$(per_conn "$(linux_kib "$n" "$z" LX_ALL XT_ALL)" "$((n - z))")
+		printf '%-8s %7s KiB %13s %6s KiB %14s %14s\n' "$n" "${XT_RSS[$n]}" \
+			"$xt_b" "$XT_MAPS" "$lx_b" "($all_b)"
 	done
-	echo "maps: $XT_MAPS KiB preallocated for $((MAX_N + 1000 > 65536 ? MAX_N + 1000 : 65536)) connections, whatever the number held"
+	for n in "${COUNTS[@]}"; do
+		[ "$n" -gt "$z" ] || continue
+		echo "per-conn xtcpd $n $(per_conn "$((XT_RSS[$n] - XT_RSS[$z]))" "$((n - z))")"
+		echo "per-conn linux $n $(per_conn "$(linux_kib "$n" "$z" LX_SLAB XT_SLAB)" "$((n - z))")"
+	done
+	echo "maps: $XT_MAPS KiB preallocated for $((MAX_N + 1000 > 65536 ? MAX_N + 1000 : 65536)) connections, whatever the number held:"
+	sed 's/^/  /' "$WORKDIR/maps.txt"
+	slab_breakdown
+}
+
+# Per connection at the largest count, the slab caches that grew by more
+# than 10 bytes a connection with Linux as the server, less their growth
+# with xtcpd (the client's share).
+slab_breakdown() {
+	local z=${COUNTS[0]} n=$MAX_N
+	[ "$n" -gt "$z" ] || return 0
+	echo "Linux server's slab per connection at $n (bytes; with xtcpd / with Linux):"
+	join -a 2 -e 0 -o 0,1.2,2.2 \
+		<(slab_delta "slab.xtcpd.$z" "slab.xtcpd.$n" | sort) \
+		<(slab_delta "slab.linux.$z" "slab.linux.$n" | sort) |
+		awk -v n="$((n - z))" '{ d = ($3 - $2) * 1024 / n }
+			d > 10 { printf "  %-20s %6d   (%d / %d KiB)\n", $1, d, $2, $3 }' |
+		sort -k2,2nr
 }
 
 check_bound() {
