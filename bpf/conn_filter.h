@@ -33,7 +33,7 @@ static __always_inline int filter_live(const struct xt_pkt *pkt,
 	const struct xt_conn_win *w;
 	__u32 slot = v->slot, wnd;
 
-	if (!(xt_tcp_flags(pkt->tcp) & XT_TCP_RST) || slot == XT_SLOT_PENDING)
+	if (!(xt_tcp_flags(pkt->tcp) & XT_TCP_RST) || XT_SLOT_IS_PENDING(slot))
 		return XT_CONTINUE;
 	w = bpf_map_lookup_elem(&conn_win, &slot);
 	if (!w)

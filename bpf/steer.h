@@ -43,11 +43,35 @@ static __always_inline int classify_owned(struct xt_pkt *pkt,
 	return XT_CONTINUE;
 }
 
+/*
+ * With several workers, the slot goes in front of the frame (struct
+ * xt_xsk_meta) for the worker that receives it to find the owner. The
+ * verifier forgets pkt's packet pointers after it: the last step.
+ */
+static __always_inline void steer_put_meta(struct xdp_md *ctx,
+					   const struct xt_pkt *pkt, __u32 slot)
+{
+	struct xt_xsk_meta *m;
+
+	if (!pkt->ctl || !(pkt->ctl->flags & XT_CTL_META) ||
+	    bpf_xdp_adjust_meta(ctx, -(int)sizeof(*m)))
+		return;
+	m = (void *)(long)ctx->data_meta;
+	if ((void *)(m + 1) > (void *)(long)ctx->data)
+		return;
+	m->slot = slot;
+	m->magic = XT_XSK_META_MAGIC;
+}
+
 static __always_inline int steer_to_socket(struct xdp_md *ctx,
+					   const struct xt_pkt *pkt, __u32 slot,
 					   struct xt_xdp_stats *st)
 {
 	/* The low bits of flags are the action when the slot is empty. */
-	int act = bpf_redirect_map(&xsks, ctx->rx_queue_index, XDP_DROP);
+	int act;
+
+	steer_put_meta(ctx, pkt, slot);
+	act = bpf_redirect_map(&xsks, ctx->rx_queue_index, XDP_DROP);
 
 	if (act == XDP_REDIRECT)
 		st->redirect++;

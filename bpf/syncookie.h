@@ -77,10 +77,13 @@ static __always_inline void syncookie_tuple(const struct xt_pkt *pkt,
  * xtcpd instead of failing the cookie check before xtcpd's batch writes
  * the entry. BPF_NOEXIST: never overwrite xtcpd's own entry.
  */
-static __always_inline void syncookie_mark_pending(const struct xt_pkt *pkt)
+static __always_inline void syncookie_mark_pending(const struct xdp_md *ctx,
+						   const struct xt_pkt *pkt)
 {
-	struct xt_conn_val v = { .slot = XT_SLOT_PENDING,
-				 .state = XT_ESTABLISHED };
+	struct xt_conn_val v = {
+		.slot = XT_SLOT_PENDING + (ctx->rx_queue_index & 0xff),
+		.state = XT_ESTABLISHED,
+	};
 	struct xt_conn_key k;
 
 	pkt_conn_key(pkt, &k);
@@ -455,7 +458,7 @@ syncookie_check_ack(struct xdp_md *ctx, struct xt_pkt *pkt,
 	}
 	syncookie_tuple(pkt, &t);
 	if (!xt_cookie_check(keys, &t, seq - 1, ack - 1, &co)) {
-		syncookie_mark_pending(pkt);
+		syncookie_mark_pending(ctx, pkt);
 		st->redirect_cookie_ack++;
 		return XT_CONTINUE;	/* steered to xtcpd, which opens it */
 	}

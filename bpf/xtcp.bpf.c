@@ -21,6 +21,7 @@ static __always_inline int xtcp_verdict(struct xdp_md *ctx, struct xt_pkt *pkt,
 					struct xt_xdp_stats *st)
 {
 	struct xt_conn_val *conn;
+	__u32 slot;
 	int act;
 
 	act = classify_owned(pkt, st);
@@ -30,12 +31,13 @@ static __always_inline int xtcp_verdict(struct xdp_md *ctx, struct xt_pkt *pkt,
 	act = conn ? filter_live(pkt, conn, st) : filter_unknown(ctx, pkt, st);
 	if (act >= 0)
 		return act;
+	slot = conn ? conn->slot : XT_SLOT_NONE;
 	if (!conn) {
 		act = syncookie_step(ctx, pkt, st);
 		if (act >= 0)
 			return act;
 	}
-	return steer_to_socket(ctx, st);
+	return steer_to_socket(ctx, pkt, slot, st);
 }
 
 SEC("xdp")

@@ -66,6 +66,8 @@ struct xt_ctl {
 						 * listeners, as a closed port */
 #define XT_CTL_TAP		(1u << 3)	/* a tap is on: frames XDP answers
 						 * or drops go to tap_ring */
+#define XT_CTL_META		(1u << 4)	/* several workers: frames to the
+						 * sockets carry struct xt_xsk_meta */
 
 /*
  * conns: one entry per connection xtcpd holds, from before its first
@@ -88,9 +90,28 @@ struct xt_conn_val {
 /*
  * The entry the XDP program writes when it lets a valid cookie ACK through,
  * so the client's next segments find the tuple live before xtcpd's batch
- * replaces it with the connection's slot (or deletes it, refusing it).
+ * replaces it with the connection's slot (or deletes it, refusing it):
+ * XT_SLOT_PENDING plus the RX queue the ACK came in on, whose worker makes
+ * the connection.
  */
-#define XT_SLOT_PENDING		0xffffffffu
+#define XT_SLOT_PENDING		0xffffff00u
+#define XT_SLOT_IS_PENDING(s)	((s) >= XT_SLOT_PENDING)
+/* In struct xt_xsk_meta: the tuple had no entry at all. */
+#define XT_SLOT_NONE		0xfffffe00u
+
+/*
+ * What XDP writes just before a frame it steers to an AF_XDP socket when
+ * ctl.flags has XT_CTL_META: the conns slot it found. A frame reaches the
+ * socket of the RX queue it came in on, which RSS chose, not xtcpd; the
+ * worker that gets it passes it on to the worker that owns the slot
+ * (user/xtcpd/handoff.h). Lives in the frame's headroom (data_meta).
+ */
+struct xt_xsk_meta {
+	__u32 slot;			/* conns' slot, PENDING + queue, NONE */
+	__u32 magic;			/* XT_XSK_META_MAGIC */
+};
+
+#define XT_XSK_META_MAGIC	0x78746d31u	/* "xtm1" */
 
 /* conn_win: BPF_F_MMAPABLE array written by xtcpd without syscalls. */
 struct xt_conn_win {
@@ -147,9 +168,11 @@ struct xt_daemon_stats {
 	/* The AF_XDP port: frames lost between XDP and xtcpd, or on TX. */
 	__u64 xsk_rx_dropped, xsk_rx_ring_full, xsk_fill_empty;
 	__u64 tx_ring_full, tx_no_frame;
+	/* Several workers: frames passed to their owner (handoff.h). */
+	__u64 handoff_out, handoff_in, handoff_drops;
 };
 
-#define XT_DSTATS_COUNTERS	29
+#define XT_DSTATS_COUNTERS	32
 
 #ifndef __bpf__
 _Static_assert(sizeof(struct xt_listen_val) == 4, "listen_val layout");
@@ -158,6 +181,7 @@ _Static_assert(sizeof(struct xt_cookie_keys) == 56, "cookie_keys layout");
 _Static_assert(sizeof(struct xt_conn_key) == 12, "conn_key layout");
 _Static_assert(sizeof(struct xt_conn_val) == 8, "conn_val layout");
 _Static_assert(sizeof(struct xt_conn_win) == 8, "conn_win layout");
+_Static_assert(sizeof(struct xt_xsk_meta) == 8, "xsk_meta layout");
 _Static_assert(sizeof(struct xt_xdp_stats) == XT_STATS_FIELD_COUNT * 8,
 	       "xdp_stats layout");
 _Static_assert(sizeof(struct xt_daemon_stats) ==

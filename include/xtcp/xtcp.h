@@ -13,7 +13,10 @@
  * callbacks, from the xt_host_on_worker() hook, and, when the caller
  * drives the loop (XT_HOST_CALLER), between calls of xt_host_work() on the
  * caller's thread. Nothing here is locked. From other threads (and from
- * signal handlers) only xt_host_stop() may be called.
+ * signal handlers) only xt_host_stop() may be called. A connection stays
+ * on the worker that made it (the one a passive open's handshake reached,
+ * or the stack xt_connect() was called on): whichever queue its segments
+ * come in on, the library hands them to that worker.
  *
  * Nothing blocks but xt_host_resolve() and xt_host_run(): sends and
  * receives move bytes between the caller and the connection's buffers,

@@ -200,3 +200,73 @@ Test(xdp_steer, passed_frames_are_untouched,
 	cr_assert_eq(out.len, f.len);
 	cr_assert_arr_eq(out.buf, f.buf, f.len);
 }
+
+/* --- several workers: the slot in front of the frame (struct xt_xsk_meta) */
+
+static void set_ctl_flags(__u32 flags)
+{
+	struct xt_ctl c = { .flags = flags };
+	__u32 zero = 0;
+
+	cr_assert_eq(bpf_map_update_elem(bpf_map__fd(fx.skel->maps.ctl),
+					 &zero, &c, BPF_ANY), 0);
+}
+
+static void peer_conn_insert(__u32 slot)
+{
+	__u32 laddr = htonl(PKT_LOCAL_IP), raddr = htonl(PKT_PEER_IP);
+	struct xt_conn_key k = { .lport = PKT_LOCAL_PORT, .rport = PKT_PEER_PORT };
+	struct xt_conn_val v = { .slot = slot, .state = XT_ESTABLISHED };
+
+	memcpy(k.laddr, &laddr, sizeof(k.laddr));
+	memcpy(k.raddr, &raddr, sizeof(k.raddr));
+	cr_assert_eq(bpf_map_update_elem(bpf_map__fd(fx.skel->maps.conns),
+					 &k, &v, BPF_ANY), 0);
+}
+
+/* Runs f, expects XDP_REDIRECT and the frame behind a meta with slot. */
+static void expect_meta(const struct pkt_frame *f, __u32 slot)
+{
+	struct pkt_frame out;
+	struct xt_xsk_meta m;
+
+	cr_assert_eq(xdp_run_out(f, &out), XDP_REDIRECT);
+	cr_assert_eq(out.len, f->len + sizeof(m), "the meta goes in front");
+	memcpy(&m, out.buf, sizeof(m));
+	cr_assert_eq(m.magic, XT_XSK_META_MAGIC);
+	cr_assert_eq(m.slot, slot, "slot %#x, not %#x", m.slot, slot);
+	cr_assert_arr_eq(out.buf + sizeof(m), f->buf, f->len,
+			 "the frame itself is untouched");
+}
+
+Test(xdp_steer, meta_names_the_slot_of_a_live_connection,
+     .init = xdp_fixture_setup, .fini = xdp_fixture_teardown)
+{
+	struct xt_seg_out s = pkt_from_peer();
+	struct pkt_frame f;
+
+	set_ctl_flags(XT_CTL_META);
+	peer_conn_insert(4242);
+	f = pkt_build(&s);
+	expect_meta(&f, 4242);
+}
+
+Test(xdp_steer, meta_says_none_for_a_tuple_without_entry,
+     .init = xdp_fixture_setup, .fini = xdp_fixture_teardown)
+{
+	struct pkt_frame f = tcp_to(PKT_LOCAL_PORT);
+
+	set_ctl_flags(XT_CTL_META);
+	expect_meta(&f, XT_SLOT_NONE);
+}
+
+Test(xdp_steer, no_meta_with_one_worker,
+     .init = xdp_fixture_setup, .fini = xdp_fixture_teardown)
+{
+	struct pkt_frame f = tcp_to(PKT_LOCAL_PORT), out;
+
+	set_ctl_flags(0);
+	cr_assert_eq(xdp_run_out(&f, &out), XDP_REDIRECT);
+	cr_assert_eq(out.len, f.len);
+	cr_assert_arr_eq(out.buf, f.buf, f.len);
+}

@@ -29,18 +29,17 @@ b_client_port() {
 
 # conn_slot RPORT LPORT: the conn_win slot of the connection from b's port
 # RPORT to xtcpd's port LPORT, from the pinned conns map (what XDP looks
-# up). Fails while the tuple is not there or still XT_SLOT_PENDING.
+# up). Fails while the tuple is not there or still pending (XT_SLOT_PENDING).
 conn_slot() {
 	local out slot
 	out=$(bpftool -j map dump pinned "$PIN_DIR/conns") || return 1
 	slot=$(grep -o "\"lport\":$2,\"rport\":$1},\"value\":{\"slot\":[0-9]*" <<<"$out" |
 		sed -n 's/.*://; 1p')
-	case $slot in
-	'' | 4294967295)
+	# XT_SLOT_PENDING (0xffffff00) and up: pending, by the queue.
+	if [ -z "$slot" ] || [ "$slot" -ge 4294967040 ]; then
 		echo "no slot for :$1 -> :$2 in conns (got '$slot')"
 		return 1
-		;;
-	esac
+	fi
 	echo "$slot"
 }
 

@@ -69,6 +69,7 @@ static const struct {
 	DFIELD(dsacks), DFIELD(undos), DFIELD(sack_renegings),
 	DFIELD(xsk_rx_dropped), DFIELD(xsk_rx_ring_full), DFIELD(xsk_fill_empty),
 	DFIELD(tx_ring_full), DFIELD(tx_no_frame),
+	DFIELD(handoff_out), DFIELD(handoff_in), DFIELD(handoff_drops),
 };
 
 _Static_assert(sizeof(dstats_fields) / sizeof(dstats_fields[0]) ==
@@ -82,8 +83,9 @@ static const char *const conn_names[XT_TCP_NSTATES] = {
 	"conns_time_wait",
 };
 
-/* Every worker's slot added up (unused slots are zero). */
-static int dstats_sum(const char *pin_dir, struct xt_daemon_stats *sum)
+/* Every worker's slot added up (unused slots are zero), or one's. */
+static int dstats_sum(const char *pin_dir, int worker,
+		      struct xt_daemon_stats *sum)
 {
 	struct xt_daemon_stats one;
 	char path[PATH_MAX];
@@ -95,6 +97,8 @@ static int dstats_sum(const char *pin_dir, struct xt_daemon_stats *sum)
 		return -errno;
 	memset(sum, 0, sizeof(*sum));
 	for (__u32 k = 0; k < XT_MAX_QUEUES; k++) {
+		if (worker >= 0 && k != (__u32)worker)
+			continue;
 		if (bpf_map_lookup_elem(fd, &k, &one)) {
 			close(fd);
 			return -errno;
@@ -144,7 +148,7 @@ static int ctl_read(const char *pin_dir, struct xt_ctl *c)
 	return ret;
 }
 
-int ctl_stats(FILE *out, const char *pin_dir, int json)
+int ctl_stats(FILE *out, const char *pin_dir, int json, int worker)
 {
 	struct printer p = { .out = out, .json = json };
 	struct xt_xdp_stats xdp;
@@ -153,14 +157,14 @@ int ctl_stats(FILE *out, const char *pin_dir, int json)
 	int ret = stats_sum(pin_dir, &xdp);
 
 	if (!ret)
-		ret = dstats_sum(pin_dir, &d);
+		ret = dstats_sum(pin_dir, worker, &d);
 	if (!ret)
 		ret = ctl_read(pin_dir, &c);
 	if (ret)
 		return ret;
 	if (json)
 		fprintf(out, "{");
-	for (size_t i = 0; i < XT_STATS_FIELD_COUNT; i++)
+	for (size_t i = 0; worker < 0 && i < XT_STATS_FIELD_COUNT; i++)
 		put(&p, stats_fields[i].name, field(&xdp, stats_fields[i].off));
 	for (int i = XT_LISTEN; i < XT_TCP_NSTATES; i++)
 		put(&p, conn_names[i], d.conns[i]);

@@ -27,17 +27,19 @@ struct ctl_opts {
 	struct xt_ladder_filter trace_filter;	/* trace: --conn, --port */
 	const char *cmd;
 	const char *file;		/* capture's */
+	int worker;			/* stats: one worker's, or -1 */
 };
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-"usage: xtcpctl [--iface IF] [--json] stats\n"
+"usage: xtcpctl [--iface IF] [--json] stats [--worker N]\n"
 "       xtcpctl [--iface IF] [--json] conns [--state STATE] [--port P]\n"
 "                                        [--interval S [--count N]]\n"
 "\n"
 "  stats     XDP verdict counters (summed over CPUs), connections per\n"
-"            state and TCP counters (summed over workers)\n"
+"            state and TCP counters (summed over workers; --worker N:\n"
+"            worker N's alone, without the XDP counters)\n"
 "  conns     one line per connection, like ss -tani: state (RFC names),\n"
 "            Recv-Q and Send-Q bytes, local and peer address, then RTT\n"
 "            (srtt/rttvar ms), RTO, MSS, cwnd, ssthresh, windows,\n"
@@ -89,7 +91,7 @@ static int list_ifaces(struct ctl_opts *o)
 
 enum {
 	OPT_IFACE = 256, OPT_JSON, OPT_INTERVAL, OPT_COUNT, OPT_STATE, OPT_PORT,
-	OPT_CONN,
+	OPT_CONN, OPT_WORKER,
 };
 
 static const struct option long_opts[] = {
@@ -100,6 +102,7 @@ static const struct option long_opts[] = {
 	{ "state", required_argument, NULL, OPT_STATE },
 	{ "port", required_argument, NULL, OPT_PORT },
 	{ "conn", required_argument, NULL, OPT_CONN },
+	{ "worker", required_argument, NULL, OPT_WORKER },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 }
 };
@@ -152,6 +155,9 @@ static int parse_one(struct ctl_opts *o, int opt, const char *arg)
 		return *end || o->filter.port < 1 || o->filter.port > 65535 ? -1 : 0;
 	case OPT_CONN:
 		return parse_conn(&o->trace_filter, arg);
+	case OPT_WORKER:
+		o->worker = (int)strtol(arg, &end, 10);
+		return *end || o->worker < 0 || o->worker >= XT_MAX_QUEUES ? -1 : 0;
 	default:
 		return -1;
 	}
@@ -163,6 +169,7 @@ static int parse_args(struct ctl_opts *o, int argc, char **argv)
 	int opt;
 
 	o->filter.state = -1;
+	o->worker = -1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "-h", long_opts, NULL)) != -1) {
 		if (opt == 'h') {
@@ -216,7 +223,7 @@ static int cmd_stats(struct ctl_opts *o)
 		return 1;
 	if (xt_pin_dir(pin_dir, sizeof(pin_dir), o->ifnames[0]))
 		return EXIT_USAGE;
-	ret = ctl_stats(stdout, pin_dir, o->json);
+	ret = ctl_stats(stdout, pin_dir, o->json, o->worker);
 	if (ret) {
 		fprintf(stderr, "xtcpctl: cannot read %s/stats: %s\n", pin_dir,
 			strerror(-ret));

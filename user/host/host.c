@@ -206,7 +206,8 @@ int xt_host_publish_ctl(struct xt_host *h)
 	h->ctl.flags = (h->cookies.on ? XT_CTL_COOKIES : 0) |
 		       (h->cfg.drop_bad_cookies ? 0 : XT_CTL_RST_BAD_COOKIE) |
 		       (atomic_load(&h->drain) ? XT_CTL_DRAIN : 0) |
-		       (atomic_load(&h->tap_on) ? XT_CTL_TAP : 0);
+		       (atomic_load(&h->tap_on) ? XT_CTL_TAP : 0) |
+		       (h->handoff ? XT_CTL_META : 0);
 	h->ctl.cookie_switches = (__u32)h->cookies.switches;
 	if (bpf_map_update_elem(xt_loader_ctl_fd(h->loader), &zero, &h->ctl,
 				BPF_ANY)) {
@@ -329,6 +330,8 @@ static void worker_wire(struct xt_host *h, struct xt_worker *w, int q, int nq)
 	w->win = h->win;
 	w->tap = &h->tap;
 	w->slot_base = (uint32_t)q * share;
+	w->nworkers = (uint32_t)nq;
+	w->handoff = h->handoff;
 	w->max_conns = h->cfg.max_conns < share ? h->cfg.max_conns : share;
 	w->setup = host_worker_setup;
 	w->setup_arg = h;
@@ -360,6 +363,25 @@ static int caller_fd_add(struct xt_host *h, struct xt_worker *w)
 	return ret ? ret : epoll_add(h->epfd, w->wake_fd);
 }
 
+/*
+ * Several workers: the rings between them, and XDP told to say which
+ * slot each frame's tuple has, before the first socket opens.
+ */
+static int start_handoff(struct xt_host *h, int nq)
+{
+	if (nq < 2)
+		return 0;
+	h->handoff = xt_handoff_new((unsigned)nq,
+				    xt_loader_conns_cap(h->loader) / (uint32_t)nq,
+				    port_cfg.frame_size);
+	if (!h->handoff) {
+		xt_err("cannot make the rings between %d workers: %s", nq,
+		       strerror(errno));
+		return -errno;
+	}
+	return xt_host_publish_ctl(h);
+}
+
 static int start_workers(struct xt_host *h)
 {
 	int nq = h->cfg.queues ? h->cfg.queues : (int)h->nif.rx_queues;
@@ -375,6 +397,9 @@ static int start_workers(struct xt_host *h)
 		xt_err("cannot map conn_win: %s", strerror(errno));
 		return -errno;
 	}
+	ret = start_handoff(h, nq);
+	if (ret)
+		return ret;
 	for (int q = 0; q < nq; q++) {
 		struct xt_worker *w = &h->workers[q];
 
@@ -440,6 +465,8 @@ static void stop_workers(struct xt_host *h)
 		xt_port_close(h->workers[q].port);
 	}
 	h->nworkers = 0;
+	xt_handoff_free(h->handoff);
+	h->handoff = NULL;
 }
 
 void xt_host_close(struct xt_host *h)

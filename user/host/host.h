@@ -41,6 +41,7 @@ struct xt_host {
 	struct xt_csum_hint csum_hint;
 	struct xt_worker workers[XT_MAX_QUEUES];
 	int nworkers;
+	struct xt_handoff *handoff;		/* between them, if several */
 	atomic_int stop;			/* the workers' */
 	atomic_int drain;
 	/* Listeners of the library's users, on every worker. */

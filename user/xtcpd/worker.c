@@ -87,40 +87,104 @@ static int worker_emit(void *ctx, const struct xt_seg_out *o)
 	return 0;
 }
 
-static unsigned worker_rx(struct xt_worker *w, uint64_t us)
+/* A frame into seg, or false (and counted) when it is not for this host. */
+static bool worker_parse(struct xt_worker *w, const uint8_t *frame,
+			 uint32_t len, struct xt_seg *seg)
+{
+	enum xt_parse_err err = xt_frame_parse(frame, len, seg);
+
+	if (err) {
+		/* Apart: a veth peer's offload (csum_hint.h). */
+		if (err == XT_PARSE_IP_CSUM || err == XT_PARSE_TCP_CSUM)
+			w->stats.bad_csum++;
+		else
+			w->stats.malformed++;
+		xt_dbg("q%u rx dropped: %s", xt_port_queue(w->port),
+		       xt_parse_strerror(err));
+		return false;
+	}
+	if (seg->daddr != w->cfg->addr) {
+		w->stats.not_ours++;
+		return false;
+	}
+	return true;
+}
+
+static void worker_input(struct xt_worker *w, const struct xt_seg *seg)
+{
+	w->stats.segments++;
+	if (xt_log_enabled(XT_LOG_DEBUG))
+		log_segment(w->port, seg);
+	xt_stack_input_us(w->stack, seg, w->rx_us);
+}
+
+/*
+ * Several workers: whether this one owns the frame; if not, it goes to
+ * the owner (handoff.h). A frame without XDP's note stays here.
+ */
+static bool worker_owns(struct xt_worker *w, const struct xt_rx_frame *f)
+{
+	struct xt_xsk_meta m;
+	unsigned owner;
+
+	if (!w->handoff)
+		return true;
+	if ((f->addr % xt_port_frame_size(w->port)) < sizeof(m)) {
+		w->stats.no_meta++;
+		return true;
+	}
+	memcpy(&m, f->data - sizeof(m), sizeof(m));
+	if (m.magic != XT_XSK_META_MAGIC) {
+		w->stats.no_meta++;
+		return true;
+	}
+	owner = xt_handoff_owner(w->handoff, m.slot, w->index);
+	if (owner == w->index)
+		return true;
+	if (xt_handoff_push(w->handoff, w->index, owner, f->data, f->len))
+		w->stats.handoff_out++;
+	else
+		w->stats.handoff_drops++;	/* as a full RX ring would */
+	return false;
+}
+
+static unsigned worker_rx(struct xt_worker *w)
 {
 	struct xt_rx_frame frames[XT_PORT_BATCH];
 	unsigned n = xt_port_rx(w->port, frames, XT_PORT_BATCH);
 	struct xt_seg seg;
 
 	for (unsigned i = 0; i < n; i++) {
-		enum xt_parse_err err;
-
 		worker_tap_frame(w, XT_TAP_RX, frames[i].data, frames[i].len);
-		err = xt_frame_parse(frames[i].data, frames[i].len, &seg);
-		if (err) {
-			/* Apart: a veth peer's offload (csum_hint.h). */
-			if (err == XT_PARSE_IP_CSUM || err == XT_PARSE_TCP_CSUM)
-				w->stats.bad_csum++;
-			else
-				w->stats.malformed++;
-			xt_dbg("q%u rx dropped: %s", xt_port_queue(w->port),
-			       xt_parse_strerror(err));
-			continue;
-		}
-		if (seg.daddr != w->cfg->addr) {
-			w->stats.not_ours++;
-			continue;
-		}
-		w->stats.segments++;
-		if (xt_log_enabled(XT_LOG_DEBUG))
-			log_segment(w->port, &seg);
-		xt_stack_input_us(w->stack, &seg, us);
+		if (worker_owns(w, &frames[i]) &&
+		    worker_parse(w, frames[i].data, frames[i].len, &seg))
+			worker_input(w, &seg);
 	}
 	/* The stack copied what it keeps: the frames go back now. */
 	if (n)
 		xt_port_rx_release(w->port, frames, n);
+	if (n && w->handoff)
+		xt_handoff_flush(w->handoff, w->index);
 	return n;
+}
+
+/* A frame another worker received for one of this worker's connections. */
+static void worker_handed(void *ctx, const uint8_t *frame, uint32_t len)
+{
+	struct xt_worker *w = ctx;
+	struct xt_seg seg;
+
+	w->stats.handoff_in++;
+	if (worker_parse(w, frame, len, &seg))
+		worker_input(w, &seg);
+}
+
+static unsigned worker_rx_handed(struct xt_worker *w)
+{
+	if (!w->handoff)
+		return 0;
+	return xt_handoff_drain(w->handoff, w->index, XT_PORT_BATCH,
+				worker_handed, w);
 }
 
 /* The stack's counters into the pinned dstats map, for xtcpctl/bpftool. */
@@ -154,6 +218,9 @@ static void worker_publish(struct xt_worker *w, uint64_t now)
 	d.xsk_fill_empty = ps.rx_fill_empty;
 	d.tx_ring_full = ps.tx_ring_full;
 	d.tx_no_frame = ps.tx_no_frame;
+	d.handoff_out = w->stats.handoff_out;
+	d.handoff_in = w->stats.handoff_in;
+	d.handoff_drops = w->stats.handoff_drops;
 
 	for (int i = 0; i < XT_TCP_NSTATES; i++)
 		d.conns[i] = ss->in_state[i];
@@ -260,7 +327,10 @@ int xt_worker_snapshot(struct xt_worker *w, struct xt_conn_info **out,
 static bool worker_turn(struct xt_worker *w)
 {
 	uint64_t us = now_us(), now = us / 1000;
-	unsigned n = worker_rx(w, us) + xt_io_dispatch(w->io_fd);
+	unsigned n;
+
+	w->rx_us = us;
+	n = worker_rx(w) + worker_rx_handed(w) + xt_io_dispatch(w->io_fd);
 
 	if (!w->draining && atomic_load(w->drain)) {
 		xt_stack_drain(w->stack);
@@ -295,6 +365,7 @@ static void *worker_main(void *arg)
 		{ .fd = w->io_fd, .events = POLLIN },
 	};
 	uint64_t busy_at = 0, drained;
+	int ret;
 
 	while (!atomic_load(w->stop)) {
 		if (worker_turn(w)) {
@@ -307,8 +378,12 @@ static void *worker_main(void *arg)
 		}
 		if (now_us() - busy_at < w->cfg->spin_us)
 			continue;
-		if (poll(pfd, 3, (int)xt_stack_next_delay(w->stack, PUBLISH_MS)) < 0 &&
-		    errno != EINTR) {
+		if (w->handoff && !xt_handoff_sleep_begin(w->handoff, w->index))
+			continue;
+		ret = poll(pfd, 3, (int)xt_stack_next_delay(w->stack, PUBLISH_MS));
+		if (w->handoff)
+			xt_handoff_sleep_end(w->handoff, w->index);
+		if (ret < 0 && errno != EINTR) {
 			xt_err("q%u poll: %s", xt_port_queue(w->port),
 			       strerror(errno));
 			break;
@@ -344,6 +419,28 @@ static int worker_cookie_check(void *ctx, const struct xt_cookie_tuple *t,
 	return xt_cookie_check(&w->keys, t, isn, cookie, o);
 }
 
+/*
+ * Each worker picks its active opens' ports from its own part of the
+ * range, so two workers never open the same tuple.
+ */
+static void worker_eph_range(const struct xt_worker *w, struct xt_stack_cfg *c)
+{
+	uint32_t lo = w->cfg->eph_lo, hi = w->cfg->eph_hi;
+	uint32_t n = w->nworkers ? w->nworkers : 1, part;
+
+	c->eph_lo = c->eph_hi = 0;
+	if (!lo || hi < lo)
+		return;
+	part = (hi - lo + 1) / n;
+	if (!part)	/* fewer ports than workers: the first ones get one */
+		part = 1;
+	if ((uint64_t)lo + (uint64_t)w->index * part > hi)
+		return;
+	c->eph_lo = (uint16_t)(lo + w->index * part);
+	c->eph_hi = w->index == n - 1 ? (uint16_t)hi :
+		    (uint16_t)(c->eph_lo + part - 1);
+}
+
 static void stack_cfg_from(struct xt_worker *w, struct xt_stack_cfg *c)
 {
 	const struct xt_config *cfg = w->cfg;
@@ -368,8 +465,7 @@ static void stack_cfg_from(struct xt_worker *w, struct xt_stack_cfg *c)
 		c->sndbuf = cfg->sndbuf;
 	if (cfg->rcvbuf)
 		c->rcvbuf = c->reasm_limit = cfg->rcvbuf;
-	c->eph_lo = cfg->eph_lo;
-	c->eph_hi = cfg->eph_hi;
+	worker_eph_range(w, c);
 	if (cfg->ka_idle_s) {
 		c->keepalive_idle_ms = cfg->ka_idle_s * 1000;
 		c->keepalive_intvl_ms = cfg->ka_intvl_s * 1000;
@@ -378,17 +474,17 @@ static void stack_cfg_from(struct xt_worker *w, struct xt_stack_cfg *c)
 }
 
 /*
- * --connect: the first worker opens them all. (With several RX queues the
- * peer's answers may hash to another queue; see README, limitations.)
+ * --connect: dealt round the workers, the i-th to worker i mod n. The
+ * answers come back on whatever queue the peer picks; the handoff brings
+ * them to the opener.
  */
 static int worker_connect(struct xt_worker *w)
 {
 	struct xt_sock *s;
 	int ret;
 
-	if (w->index != 0)
-		return 0;
-	for (int i = 0; i < w->cfg->nconnect; i++) {
+	for (int i = (int)w->index; i < w->cfg->nconnect;
+	     i += (int)w->nworkers) {
 		const struct xt_connect_cfg *cc = &w->cfg->connect[i];
 
 		ret = xt_connect(w->stack, cc->addr, cc->port, cc->mac,
@@ -415,6 +511,8 @@ int xt_worker_init(struct xt_worker *w)
 	w->io_fd = epoll_create1(EPOLL_CLOEXEC);
 	if (w->io_fd < 0)
 		return -errno;
+	if (w->handoff)
+		xt_handoff_set_wake_fd(w->handoff, w->index, w->wake_fd);
 	stack_cfg_from(w, &c);
 	c.io_epfd = w->io_fd;
 	if (getrandom(&c.secret, sizeof(c.secret), 0) != sizeof(c.secret))

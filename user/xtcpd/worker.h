@@ -15,6 +15,7 @@
 #include "xdp/netif.h"
 #include "xdp/port.h"
 #include "xtcpd/config.h"
+#include "xtcpd/handoff.h"
 #include "xtcpd/tap.h"
 
 struct xt_worker_stats {
@@ -24,6 +25,10 @@ struct xt_worker_stats {
 	uint64_t not_ours;		/* addressed to another IPv4 address */
 	uint64_t tx_errors;		/* no frame, or the builder refused */
 	uint64_t map_errors;		/* conns entries not written */
+	uint64_t handoff_out;		/* passed to the owner, */
+	uint64_t handoff_drops;		/* or not: its ring was full */
+	uint64_t handoff_in;		/* received from another worker */
+	uint64_t no_meta;		/* several workers, but no xt_xsk_meta */
 };
 
 struct xt_worker {
@@ -38,6 +43,9 @@ struct xt_worker {
 	int conns_fd;			/* the conns map, kept by this worker */
 	struct xt_conn_win *win;	/* the mmapped conn_win array */
 	uint32_t slot_base, max_conns;	/* this worker's share of conn_win */
+	uint32_t nworkers;		/* how many serve the interface */
+	struct xt_handoff *handoff;	/* to and from them; NULL if alone */
+	uint64_t rx_us;			/* the clock of the batch being read */
 	int cookie_keys_fd;
 	struct xt_cookie_keys keys;	/* a copy, re-read when a check fails */
 	uint32_t ts_offset;		/* the daemon's, as in ctl */
