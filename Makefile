@@ -59,6 +59,7 @@ USER_HDRS := $(wildcard user/*/*.h) $(wildcard include/xtcp/*.h)
 XTCPD     := $(BUILD)/xtcpd
 KHTTPD    := $(BUILD)/kernel_httpd
 KECHO     := $(BUILD)/kernel_echo
+CHOLD     := $(BUILD)/conn_hold
 XTCPCTL   := $(BUILD)/xtcpctl
 CTL_SRCS  := $(wildcard user/ctl/*.c)
 IMPAIR    := $(BUILD)/impair
@@ -90,9 +91,9 @@ FUZZ_SECONDS ?= 60
 
 .DELETE_ON_ERROR:
 .PHONY: all deps check test-unit test-bpf test-integration fuzz fuzz-smoke \
-	valgrind demo bench clean help
+	valgrind memory demo bench clean help
 
-all: $(BPF_OBJS) $(SKEL) $(LIB) $(SHLIB) $(XTCPD) $(XTCPCTL) $(KHTTPD) $(KECHO) $(IMPAIR) $(XBENCH) \
+all: $(BPF_OBJS) $(SKEL) $(LIB) $(SHLIB) $(XTCPD) $(XTCPCTL) $(KHTTPD) $(KECHO) $(CHOLD) $(IMPAIR) $(XBENCH) \
 	$(UNIT_BIN) $(BPFT_BIN)
 
 help:
@@ -106,6 +107,8 @@ help:
 	@echo "                    (root), FUZZ_SECONDS=$(FUZZ_SECONDS) each"
 	@echo "make valgrind       the unit suite under valgrind memcheck"
 	@echo "make check SAN=1    the same checks, built with ASan+UBSan in build-san/"
+	@echo "make memory         memory per idle connection at 0, 10 000 and 100 000,"
+	@echo "                    xtcpd against Linux (root; under the testbed lock)"
 	@echo "make demo           testbed + xtcpd + Linux clients, explained"
 	@echo "make install        xtcpd, xtcpctl, the XDP object, man pages, the systemd"
 	@echo "                    unit xtcpd@IF and an example config (PREFIX, DESTDIR)"
@@ -165,6 +168,10 @@ $(KECHO): tools/kernel_echo.c
 	$(Q)$(CC) $(CFLAGS) $< -o $@
 
 $(KHTTPD): tools/kernel_httpd.c
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@
+
+$(CHOLD): tools/conn_hold.c
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
 
@@ -237,10 +244,18 @@ test-bpf: $(BPFT_BIN) $(BPF_OBJS)
 
 # The scripts take their binaries from $(BUILD), the testbed its XDP_PASS
 # object too.
-test-integration: $(XTCPD) $(XTCPCTL) $(IMPAIR) $(BPF_OBJS)
+test-integration: $(XTCPD) $(XTCPCTL) $(IMPAIR) $(CHOLD) $(KHTTPD) $(BPF_OBJS)
 	$(Q)$(TEST_ENV) BUILD=$(abspath $(BUILD)) \
 		XTCP_PASS_OBJ=$(abspath $(BUILD))/bpf/pass.bpf.o \
 		tests/integration/run.sh
+
+# Memory per idle connection, the long variant of test_memory (about a
+# minute): like test-integration, run it under the testbed's lock.
+MEMORY_COUNTS ?= 0 10000 100000
+memory: $(XTCPD) $(XTCPCTL) $(CHOLD) $(KHTTPD) $(BPF_OBJS)
+	$(Q)$(TEST_ENV) BUILD=$(abspath $(BUILD)) \
+		XTCP_PASS_OBJ=$(abspath $(BUILD))/bpf/pass.bpf.o \
+		tools/mem_per_conn.sh --max-per-conn 2048 $(MEMORY_COUNTS)
 
 # The unit suite under memcheck. Criterion runs each test in a process of
 # its own and takes no notice of how that process exits after its test, so

@@ -42,6 +42,8 @@ static int listen_on(int port, int backlog)
 	if (fd < 0)
 		return -1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* Several processes may share the port (a process has only so many fds). */
+	setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) ||
 	    listen(fd, backlog)) {
 		close(fd);

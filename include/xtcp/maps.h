@@ -24,8 +24,17 @@
 #ifndef XT_MAX_LISTEN
 #define XT_MAX_LISTEN		256
 #endif
+/*
+ * conns and conn_win are declared with XT_MAX_CONNS entries; xtcpd sizes
+ * them at load time to hold max(XT_MAX_CONNS, --max-conns), at most
+ * XT_MAX_CONNS_LIMIT. Both are preallocated: their memory is fixed by that
+ * capacity, not by the connections held.
+ */
 #ifndef XT_MAX_CONNS
 #define XT_MAX_CONNS		65536
+#endif
+#ifndef XT_MAX_CONNS_LIMIT
+#define XT_MAX_CONNS_LIMIT	(1u << 20)
 #endif
 
 /* listen_ports: key is the local TCP port in host order. */

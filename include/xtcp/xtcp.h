@@ -174,7 +174,8 @@ struct xt_host_opts {
 	 * host is open; both 0: no active opens.
 	 */
 	uint16_t eph_lo, eph_hi;
-	uint32_t max_conns;		/* per worker; 0: 65536 */
+	uint32_t max_conns;		/* per worker; 0: 65536 (the XDP
+					 * maps hold max(65536, this) in all) */
 	uint32_t drain_ms;		/* xt_host_run()'s grace on stop; 0: 5000 */
 	int log_level;			/* 0 errors .. 3 debug; stderr */
 };

@@ -554,6 +554,21 @@ struct xt_sock *fx_established(void)
 	return s;
 }
 
+struct xt_sock *fx_established_from(uint16_t rport)
+{
+	struct xt_seg_out syn = fx_syn(), ack;
+	struct xt_sock *s;
+
+	syn.sport = rport;
+	fx_send(&syn);
+	s = fx_lookup(PKT_LOCAL_PORT, rport);
+	cr_assert_not_null(s);
+	ack = fx_seg(s);
+	fx_send(&ack);
+	cr_assert_eq(s->state, XT_ESTABLISHED);
+	return s;
+}
+
 int fx_connect(uint16_t rport, struct xt_sock **out)
 {
 	int err = xt_connect(fx.st, htobe32(PKT_PEER_IP), rport, pkt_peer_mac,

@@ -158,6 +158,8 @@ void fx_expect_closed(enum xt_close_reason why);
 int fx_listen(void);
 struct xt_sock *fx_syn_rcvd(void);		/* SYN in, SYN-ACK out */
 struct xt_sock *fx_established(void);		/* passive, accepted */
+/* Passive from the peer's port rport, accepted; needs fx_listen(). */
+struct xt_sock *fx_established_from(uint16_t rport);
 struct xt_sock *fx_syn_sent(void);		/* xt_connect, SYN out */
 struct xt_sock *fx_connected(void);		/* active, connected */
 /*

@@ -315,7 +315,7 @@ static int host_worker_setup(struct xt_stack *st, unsigned index, void *arg)
 
 static void worker_wire(struct xt_host *h, struct xt_worker *w, int q, int nq)
 {
-	uint32_t share = XT_MAX_CONNS / (uint32_t)nq;
+	uint32_t share = xt_loader_conns_cap(h->loader) / (uint32_t)nq;
 
 	w->cfg = &h->cfg;
 	w->nif = &h->nif;
@@ -371,7 +371,8 @@ static int start_handoff(struct xt_host *h, int nq)
 {
 	if (nq < 2)
 		return 0;
-	h->handoff = xt_handoff_new((unsigned)nq, XT_MAX_CONNS / (uint32_t)nq,
+	h->handoff = xt_handoff_new((unsigned)nq,
+				    xt_loader_conns_cap(h->loader) / (uint32_t)nq,
 				    port_cfg.frame_size);
 	if (!h->handoff) {
 		xt_err("cannot make the rings between %d workers: %s", nq,
@@ -418,6 +419,16 @@ static int start_workers(struct xt_host *h)
 	return 0;
 }
 
+/*
+ * Entries in conns and conn_win, shared out between the workers: the
+ * default's, or --max-conns when that is more (one worker can then hold
+ * them all). The maps are preallocated, so this fixes their memory.
+ */
+static uint32_t host_conns_cap(const struct xt_host *h)
+{
+	return h->cfg.max_conns > XT_MAX_CONNS ? h->cfg.max_conns : XT_MAX_CONNS;
+}
+
 int xt_host_start(struct xt_host *h, enum xt_host_mode mode)
 {
 	const char *obj = h->cfg.bpf_object[0] ? h->cfg.bpf_object : NULL;
@@ -427,7 +438,8 @@ int xt_host_start(struct xt_host *h, enum xt_host_mode mode)
 		return -EALREADY;
 	h->started = true;
 	h->mode = mode;
-	ret = xt_loader_open(&h->loader, h->cfg.ifname, h->cfg.xdp_mode, obj);
+	ret = xt_loader_open(&h->loader, h->cfg.ifname, h->cfg.xdp_mode, obj,
+			     host_conns_cap(h));
 	if (!ret)
 		ret = publish_listeners(h);
 	if (!ret)
@@ -464,7 +476,8 @@ void xt_host_close(struct xt_host *h)
 	stop_workers(h);
 	xt_tap_stop(&h->tap);	/* after the workers: their last resets */
 	if (h->win)
-		munmap(h->win, (size_t)XT_MAX_CONNS * sizeof(*h->win));
+		munmap(h->win, (size_t)xt_loader_conns_cap(h->loader) *
+		       sizeof(*h->win));
 	xt_loader_close(h->loader);
 	xt_ports_release(&h->ports);
 	if (h->epfd >= 0)

@@ -89,6 +89,19 @@ static void sb_set(struct xt_scoreboard *sb, struct xt_txseg *t, uint8_t set,
 	t->flags = now;
 }
 
+/*
+ * Everything sent is acknowledged: the records' memory goes back, as the
+ * rings' does when they empty, so an idle connection holds none (issue
+ * 12); the next send allocates SB_MIN_CAP again. Hints and counters stay.
+ */
+static void sb_release(struct xt_scoreboard *sb)
+{
+	free(sb->seg);
+	sb->seg = NULL;
+	sb->cap = 0;
+	sb->head = 0;
+}
+
 void xt_sb_free(struct xt_scoreboard *sb)
 {
 	free(sb->seg);
@@ -539,8 +552,10 @@ static void rec_cumulative(struct xt_sock *s, const struct xt_seg *seg,
 	}
 	if (oldest && !(a->flags & XT_ACK_RETRANS))
 		a->rtt_us = (uint32_t)(s->st->now_us - oldest) ?: 1;
-	if (!sb->n)
+	if (!sb->n) {
 		sb->high_sacked = s->snd_una;
+		sb_release(sb);
+	}
 }
 
 /*

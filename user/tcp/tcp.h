@@ -181,6 +181,18 @@ struct xt_sock {
 	enum xt_close_reason why;
 };
 
+/*
+ * An idle connection holds its control block and nothing else (the rings,
+ * the scoreboard and reassembly allocate only while they hold bytes): kept
+ * within a 1 KiB malloc chunk, it leaves room under issue 12's 2 KiB per
+ * connection for the table, conn_win and the maps' share
+ * (tests/unit/test_tcp_memory.c measures the heap; tools/mem_per_conn.sh
+ * the daemon).
+ */
+#define XT_SOCK_SIZE_MAX	1008	/* + malloc's 8-byte header: 1 KiB */
+_Static_assert(sizeof(struct xt_sock) <= XT_SOCK_SIZE_MAX,
+	       "struct xt_sock outgrew its 1 KiB budget");
+
 struct xt_stack {
 	struct xt_stack_cfg cfg;
 	struct xt_tx_sink sink;

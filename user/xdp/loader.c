@@ -35,6 +35,7 @@ struct xt_loader {
 	struct xdp_program *prog;
 	enum xdp_attach_mode mode;
 	int ifindex;
+	uint32_t conns_cap;		/* entries in conns and conn_win */
 	char ifname[IF_NAMESIZE];
 	char pin_dir[PATH_MAX];
 	int pinned;
@@ -295,8 +296,29 @@ static int open_object(struct xt_loader *ld, const char *path)
 	return 0;
 }
 
+/* Before the load: the per-connection maps hold conns_cap entries. */
+static int size_maps(struct xt_loader *ld, uint32_t conns_cap)
+{
+	int ret;
+
+	if (!conns_cap || conns_cap > XT_MAX_CONNS_LIMIT)
+		return -EINVAL;
+	ret = bpf_map__set_max_entries(ld->skel->maps.conns, conns_cap);
+	if (!ret)
+		ret = bpf_map__set_max_entries(ld->skel->maps.conn_win,
+					       conns_cap);
+	if (ret) {
+		xt_err("cannot size the conns maps to %u: %s", conns_cap,
+		       strerror(-ret));
+		return ret;
+	}
+	ld->conns_cap = conns_cap;
+	return 0;
+}
+
 int xt_loader_open(struct xt_loader **out, const char *ifname,
-		   enum xt_xdp_mode mode, const char *obj_path)
+		   enum xt_xdp_mode mode, const char *obj_path,
+		   uint32_t conns_cap)
 {
 	struct xt_loader *ld = calloc(1, sizeof(*ld));
 	int ret;
@@ -321,6 +343,8 @@ int xt_loader_open(struct xt_loader **out, const char *ifname,
 	if (ret)
 		goto cleanup;
 	ret = open_object(ld, obj_path);
+	if (!ret)
+		ret = size_maps(ld, conns_cap);
 	if (ret)
 		goto cleanup;
 	ret = attach(ld, mode);
@@ -408,11 +432,16 @@ int xt_loader_tap_ring_fd(const struct xt_loader *ld)
 
 struct xt_conn_win *xt_loader_map_conn_win(const struct xt_loader *ld)
 {
-	size_t len = (size_t)XT_MAX_CONNS * sizeof(struct xt_conn_win);
+	size_t len = (size_t)ld->conns_cap * sizeof(struct xt_conn_win);
 	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
 		       bpf_map__fd(ld->skel->maps.conn_win), 0);
 
 	return p == MAP_FAILED ? NULL : p;
+}
+
+uint32_t xt_loader_conns_cap(const struct xt_loader *ld)
+{
+	return ld->conns_cap;
 }
 
 int xt_loader_dispatcher(const struct xt_loader *ld)

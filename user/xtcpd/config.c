@@ -37,7 +37,7 @@ enum {
 #define DEFAULT_DRAIN_MS	5000
 #define MAX_DRAIN_S		3600
 #define DEFAULT_MAX_CONNS	65536
-#define MAX_MAX_CONNS		XT_MAX_CONNS
+#define MAX_MAX_CONNS		XT_MAX_CONNS_LIMIT
 
 static const struct option long_opts[] = {
 	{ "iface",	required_argument, NULL, OPT_IFACE },
@@ -102,7 +102,9 @@ void xt_config_usage(FILE *out)
 "                        after C probes (RFC 1122; default off)\n"
 "  --msl SECONDS         maximum segment lifetime; TIME-WAIT lasts 2 MSL\n"
 "                        (default 30)\n"
-"  --max-conns N         live connections per worker (default 65536)\n"
+"  --max-conns N         live connections per worker (default 65536; the\n"
+"                        XDP maps hold max(65536, N) in all, shared out\n"
+"                        between the workers, up to 1048576)\n"
 "  --rto-min MS          lower bound of the retransmission timeout\n"
 "                        (default 200; RFC 6298 says 1000)\n"
 "  --retries N           retransmissions before a connection is given up\n"
