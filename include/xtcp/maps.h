@@ -10,6 +10,7 @@
 #ifndef XTCP_MAPS_H
 #define XTCP_MAPS_H
 
+#include <linux/bpf.h>
 #include <linux/types.h>
 #include "xtcp/cookie.h"
 #include "xtcp/state.h"
@@ -46,7 +47,9 @@ struct xt_ctl {
 	__u8 pad;
 	__u32 ts_offset;		/* TSval = monotonic ms + ts_offset */
 	__u32 cookie_switches;		/* auto mode's switches, for show */
-	__u32 pad2;
+	__u32 rst_rate;			/* RSTs XDP may send for unknown tuples,
+					 * per second; 0 = no limit */
+	__u32 rst_burst;		/* ... back to back (rst_limit.h) */
 };
 
 /* ctl.flags */
@@ -83,6 +86,17 @@ struct xt_conn_val {
  */
 #define XT_SLOT_PENDING		0xffffffffu
 
+/*
+ * rst_bucket: XDP's own state for ctl.rst_rate, never written by xtcpd. A
+ * virtual scheduling clock (GCRA): the time at which the bucket is full
+ * again; a RST may leave while tat - now <= (rst_burst - 1) intervals.
+ */
+struct xt_rst_bucket {
+	struct bpf_spin_lock lock;
+	__u32 pad;
+	__u64 tat;			/* bpf_ktime_get_ns() time, 0 at load */
+};
+
 /* conn_win: BPF_F_MMAPABLE array written by xtcpd without syscalls. */
 struct xt_conn_win {
 	__u32 rcv_nxt;
@@ -113,9 +127,11 @@ struct xt_xdp_stats {
 	__u64 drop_bad_csum;		/* bad IPv4 or TCP checksum, on a segment
 					 * XDP would have answered itself */
 	__u64 tap_ring_full;		/* tap records lost: tap_ring was full */
+	__u64 drop_rst_ratelimit;	/* a RST XDP would have sent, dropped:
+					 * over ctl.rst_rate */
 };
 
-#define XT_STATS_FIELD_COUNT	18
+#define XT_STATS_FIELD_COUNT	19
 
 /*
  * dstats: what each xtcpd worker reports, one array slot per worker,
@@ -144,11 +160,12 @@ struct xt_daemon_stats {
 
 #ifndef __bpf__
 _Static_assert(sizeof(struct xt_listen_val) == 4, "listen_val layout");
-_Static_assert(sizeof(struct xt_ctl) == 24, "ctl layout");
+_Static_assert(sizeof(struct xt_ctl) == 28, "ctl layout");
 _Static_assert(sizeof(struct xt_cookie_keys) == 56, "cookie_keys layout");
 _Static_assert(sizeof(struct xt_conn_key) == 12, "conn_key layout");
 _Static_assert(sizeof(struct xt_conn_val) == 8, "conn_val layout");
 _Static_assert(sizeof(struct xt_conn_win) == 8, "conn_win layout");
+_Static_assert(sizeof(struct xt_rst_bucket) == 16, "rst_bucket layout");
 _Static_assert(sizeof(struct xt_xdp_stats) == XT_STATS_FIELD_COUNT * 8,
 	       "xdp_stats layout");
 _Static_assert(sizeof(struct xt_daemon_stats) ==
