@@ -647,6 +647,10 @@ static void rcv_synchronized(struct xt_sock *s, const struct xt_seg *seg)
 	if (paws_reject(s, seg) || !seq_acceptable(s, seg)) {
 		if (has(seg, XT_TCP_RST))
 			return;
+		if (has(seg, XT_TCP_SYN)) {	/* RFC 5961 §4.2: whatever */
+			challenge_ack(s);	/* its sequence number */
+			return;
+		}
 		if (s->state == XT_TIME_WAIT && has(seg, XT_TCP_FIN))
 			xt_tcp_enter_timewait(s);	/* restart 2 MSL */
 		if (ack_beyond_window(s, seg) && ack_in_range(s, seg))
