@@ -146,7 +146,10 @@ static struct xt_sock *rcv_cookie_ack(struct xt_stack *st,
 	return s;
 }
 
-/* §3.10.7.2 LISTEN: RST ignored, ACK reset, SYN opens SYN-RECEIVED. */
+/*
+ * §3.10.7.2 LISTEN: RST ignored, ACK reset, SYN opens SYN-RECEIVED (not
+ * SYN+FIN).
+ */
 static void rcv_listen(struct xt_stack *st, const struct xt_listener *l,
 		       const struct xt_seg *seg, const uint32_t *iss_floor)
 {
@@ -167,7 +170,11 @@ static void rcv_listen(struct xt_stack *st, const struct xt_listener *l,
 		}
 		return;
 	}
-	if (!has(seg, XT_TCP_SYN))
+	/*
+	 * No TCP sends SYN+FIN; it serves only to probe. Dropped, as Linux
+	 * does, rather than opening a connection.
+	 */
+	if (!has(seg, XT_TCP_SYN) || has(seg, XT_TCP_FIN))
 		return;
 	st->stats.syns_in++;
 	if (st->nhalf_open >= st->cfg.max_half_open) {
@@ -647,8 +654,9 @@ static void rcv_synchronized(struct xt_sock *s, const struct xt_seg *seg)
 	if (paws_reject(s, seg) || !seq_acceptable(s, seg)) {
 		if (has(seg, XT_TCP_RST))
 			return;
-		if (has(seg, XT_TCP_SYN)) {	/* RFC 5961 §4.2: whatever */
-			challenge_ack(s);	/* its sequence number */
+		/* RFC 5961 §4.2: a SYN, whatever its SEQ, is challenged. */
+		if (has(seg, XT_TCP_SYN)) {
+			challenge_ack(s);
 			return;
 		}
 		if (s->state == XT_TIME_WAIT && has(seg, XT_TCP_FIN))
