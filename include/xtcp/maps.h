@@ -112,7 +112,8 @@ struct xt_xdp_stats {
 	__u64 pass_not_ipv4;		/* ARP, IPv6, anything not IPv4 */
 	__u64 pass_not_tcp;		/* ICMP, UDP, ... */
 	__u64 pass_fragment;		/* IPv4 fragments: the kernel reassembles */
-	__u64 pass_malformed_ip;	/* bad IPv4 header: the kernel drops it */
+	__u64 pass_malformed_ip;	/* bad IPv4 header, or a source that is
+					 * the destination: the kernel drops it */
 	__u64 pass_unowned;		/* TCP to a port xtcp does not own */
 	__u64 drop_malformed_tcp;	/* owned port, but a broken TCP header */
 	__u64 redirect;			/* sent to an AF_XDP socket */
