@@ -634,13 +634,19 @@ static bool rcv_syn_again(struct xt_sock *s, const struct xt_seg *seg)
  * receiver whose application stopped reading ignores the ACKs its own
  * sending waits for, until an RTO. Not PAWS-old, not a SYN or RST, no
  * payload, an ACK in RFC 5961's range; its window is not taken (SND.WL1
- * would move past segments still to come).
+ * would move past segments still to come). And from no further than any
+ * window we can have offered (the receive buffer's limit): a blind
+ * attacker's SEG.SEQ, sprayed, would otherwise pass every other time, and
+ * an ACK of data the peer never got would stall the connection for good
+ * (RFC 5961 §5; xtcp-inject's blind ACKs did, to a 50 MB download).
  */
 static bool ack_beyond_window(const struct xt_sock *s, const struct xt_seg *seg)
 {
 	return has(seg, XT_TCP_ACK) && !has(seg, XT_TCP_SYN | XT_TCP_RST) &&
 	       !seg->payload_len && !has(seg, XT_TCP_FIN) &&
-	       xt_seq_gt(seg->seq, s->rcv_nxt) && s->state != XT_SYN_RCVD &&
+	       xt_seq_gt(seg->seq, s->rcv_nxt) &&
+	       xt_seq_le(seg->seq, s->rcv_nxt + s->rcvbuf.limit) &&
+	       s->state != XT_SYN_RCVD &&
 	       !(s->ts_ok && (seg->opts.present & XT_OPT_TS) &&
 		 xt_seq_lt(seg->opts.tsval, s->ts_recent));
 }
