@@ -77,6 +77,10 @@ XBENCH      := $(BUILD)/xtcp-bench
 # Kept: make would delete them as intermediates of the skeletons.
 .SECONDARY: $(XB_BPF_OBJS)
 
+# xtcp-inject (tools/xtcp-inject/): forged frames for the attack tests.
+XI_SRCS     := $(wildcard tools/xtcp-inject/*.c) user/wire/codec.c
+XINJECT     := $(BUILD)/xtcp-inject
+
 TEST_LIB_SRCS := $(wildcard tests/lib/*.c)
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 BPFT_SRCS := $(wildcard tests/bpf/*.c)
@@ -93,7 +97,7 @@ FUZZ_SECONDS ?= 60
 .PHONY: all deps check test-unit test-bpf test-integration fuzz fuzz-smoke \
 	valgrind memory demo bench clean help
 
-all: $(BPF_OBJS) $(SKEL) $(LIB) $(SHLIB) $(XTCPD) $(XTCPCTL) $(KHTTPD) $(KECHO) $(CHOLD) $(IMPAIR) $(XBENCH) \
+all: $(BPF_OBJS) $(SKEL) $(LIB) $(SHLIB) $(XTCPD) $(XTCPCTL) $(KHTTPD) $(KECHO) $(CHOLD) $(IMPAIR) $(XBENCH) $(XINJECT) \
 	$(UNIT_BIN) $(BPFT_BIN)
 
 help:
@@ -194,6 +198,10 @@ $(XBENCH): $(XB_SRCS) $(XB_SKELS) $(XB_HDRS)
 	$(Q)$(CC) $(CFLAGS) -I$(XB_DIR) -I$(XB_BUILD) $(PKG_CFLAGS) $(XB_SRCS) \
 		$(PKG_LIBS) -lpthread -o $@
 
+$(XINJECT): $(XI_SRCS) $(wildcard tools/xtcp-inject/*.h) $(USER_HDRS)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(XI_SRCS) -o $@
+
 $(UNIT_BIN): $(UNIT_SRCS) $(TEST_LIB_SRCS) $(LIB) $(wildcard tests/lib/*.h)
 	$(call msg,TEST,$@)
 	$(Q)mkdir -p $(@D)
@@ -244,7 +252,7 @@ test-bpf: $(BPFT_BIN) $(BPF_OBJS)
 
 # The scripts take their binaries from $(BUILD), the testbed its XDP_PASS
 # object too.
-test-integration: $(XTCPD) $(XTCPCTL) $(IMPAIR) $(CHOLD) $(KHTTPD) $(BPF_OBJS)
+test-integration: $(XTCPD) $(XTCPCTL) $(IMPAIR) $(CHOLD) $(KHTTPD) $(XINJECT) $(BPF_OBJS)
 	$(Q)$(TEST_ENV) BUILD=$(abspath $(BUILD)) \
 		XTCP_PASS_OBJ=$(abspath $(BUILD))/bpf/pass.bpf.o \
 		tests/integration/run.sh

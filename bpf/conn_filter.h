@@ -11,6 +11,7 @@
 #include "csum_check.h"
 #include "maps.bpf.h"
 #include "parse.h"
+#include "rst_limit.h"
 #include "syncookie.h"
 
 static __always_inline struct xt_conn_val *conn_lookup(const struct xt_pkt *pkt)
@@ -48,7 +49,8 @@ static __always_inline int filter_live(const struct xt_pkt *pkt,
 /*
  * RFC 9293 §3.10.7.1, what CLOSED answers: nothing to a RST; to a segment
  * with ACK, <SEQ=SEG.ACK><CTL=RST>; otherwise <SEQ=0><ACK=SEG.SEQ+SEG.LEN>
- * <CTL=RST,ACK>. Built in place, sent back with XDP_TX.
+ * <CTL=RST,ACK>. Built in place, sent back with XDP_TX, within the RST
+ * rate (rst_limit.h); over it, dropped.
  */
 static __always_inline int reset_unknown(struct xdp_md *ctx, struct xt_pkt *pkt,
 					 struct xt_xdp_stats *st)
@@ -58,6 +60,10 @@ static __always_inline int reset_unknown(struct xdp_md *ctx, struct xt_pkt *pkt,
 	__u32 len;
 	int act;
 
+	if (!rst_limit_take(pkt->ctl)) {
+		st->drop_rst_ratelimit++;
+		return XDP_DROP;
+	}
 	syncookie_reply_init(pkt, &r);
 	if (flags & XT_TCP_ACK) {
 		r.seq = bpf_ntohl(pkt->tcp->ack_seq);

@@ -49,6 +49,14 @@ struct {
 	__type(value, struct xt_conn_win);
 } conn_win SEC(".maps");
 
+/* The limit on RSTs for unknown tuples (rst_limit.h; one entry). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xt_rst_bucket);
+} rst_bucket SEC(".maps");
+
 /* The AF_XDP socket of each RX queue. */
 struct {
 	__uint(type, BPF_MAP_TYPE_XSKMAP);

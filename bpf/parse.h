@@ -57,6 +57,11 @@ static __always_inline int parse_ipv4(struct xt_pkt *pkt,
 		st->pass_malformed_ip++;
 		return XDP_PASS;
 	}
+	/* From its own destination ("land"): a martian the kernel drops. */
+	if (ip->saddr == ip->daddr) {
+		st->pass_malformed_ip++;
+		return XDP_PASS;
+	}
 	if (ip->frag_off & bpf_htons(XT_IP_MF | XT_IP_OFFSET)) {
 		st->pass_fragment++;
 		return XDP_PASS;

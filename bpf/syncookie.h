@@ -28,6 +28,7 @@
 #include "csum_check.h"
 #include "maps.bpf.h"
 #include "parse.h"
+#include "rst_limit.h"
 
 /* A SYN's window is never scaled (RFC 7323 §2.2): offer all 16 bits. */
 #define SYNCOOKIE_SYN_WND	0xffff
@@ -403,7 +404,10 @@ syncookie_answer_syn(struct xdp_md *ctx, struct xt_pkt *pkt,
 	return act;
 }
 
-/* RFC 9293 §3.10.7.2, an ACK to a listener: <SEQ=SEG.ACK><CTL=RST>. */
+/*
+ * RFC 9293 §3.10.7.2, an ACK to a listener: <SEQ=SEG.ACK><CTL=RST>, within
+ * the RST rate (rst_limit.h); over it, dropped.
+ */
 static __always_inline int syncookie_send_rst(struct xdp_md *ctx,
 					      struct xt_pkt *pkt,
 					      struct xt_xdp_stats *st)
@@ -411,6 +415,10 @@ static __always_inline int syncookie_send_rst(struct xdp_md *ctx,
 	struct syncookie_reply r = {};
 	int act;
 
+	if (!rst_limit_take(pkt->ctl)) {
+		st->drop_rst_ratelimit++;
+		return XDP_DROP;
+	}
 	syncookie_reply_init(pkt, &r);
 	r.seq = bpf_ntohl(pkt->tcp->ack_seq);
 	r.flags = XT_TCP_RST;

@@ -10,6 +10,7 @@
 #ifndef XTCP_MAPS_H
 #define XTCP_MAPS_H
 
+#include <linux/bpf.h>
 #include <linux/types.h>
 #include "xtcp/cookie.h"
 #include "xtcp/state.h"
@@ -55,7 +56,9 @@ struct xt_ctl {
 	__u8 pad;
 	__u32 ts_offset;		/* TSval = monotonic ms + ts_offset */
 	__u32 cookie_switches;		/* auto mode's switches, for show */
-	__u32 pad2;
+	__u32 rst_rate;			/* RSTs XDP may send for unknown tuples,
+					 * per second; 0 = no limit */
+	__u32 rst_burst;		/* ... back to back (rst_limit.h) */
 };
 
 /* ctl.flags */
@@ -113,6 +116,17 @@ struct xt_xsk_meta {
 
 #define XT_XSK_META_MAGIC	0x78746d31u	/* "xtm1" */
 
+/*
+ * rst_bucket: XDP's own state for ctl.rst_rate, never written by xtcpd. A
+ * virtual scheduling clock (GCRA): the time at which the bucket is full
+ * again; a RST may leave while tat - now <= (rst_burst - 1) intervals.
+ */
+struct xt_rst_bucket {
+	struct bpf_spin_lock lock;
+	__u32 pad;
+	__u64 tat;			/* bpf_ktime_get_ns() time, 0 at load */
+};
+
 /* conn_win: BPF_F_MMAPABLE array written by xtcpd without syscalls. */
 struct xt_conn_win {
 	__u32 rcv_nxt;
@@ -128,7 +142,8 @@ struct xt_xdp_stats {
 	__u64 pass_not_ipv4;		/* ARP, IPv6, anything not IPv4 */
 	__u64 pass_not_tcp;		/* ICMP, UDP, ... */
 	__u64 pass_fragment;		/* IPv4 fragments: the kernel reassembles */
-	__u64 pass_malformed_ip;	/* bad IPv4 header: the kernel drops it */
+	__u64 pass_malformed_ip;	/* bad IPv4 header, or a source that is
+					 * the destination: the kernel drops it */
 	__u64 pass_unowned;		/* TCP to a port xtcp does not own */
 	__u64 drop_malformed_tcp;	/* owned port, but a broken TCP header */
 	__u64 redirect;			/* sent to an AF_XDP socket */
@@ -143,9 +158,11 @@ struct xt_xdp_stats {
 	__u64 drop_bad_csum;		/* bad IPv4 or TCP checksum, on a segment
 					 * XDP would have answered itself */
 	__u64 tap_ring_full;		/* tap records lost: tap_ring was full */
+	__u64 drop_rst_ratelimit;	/* a RST XDP would have sent, dropped:
+					 * over ctl.rst_rate */
 };
 
-#define XT_STATS_FIELD_COUNT	18
+#define XT_STATS_FIELD_COUNT	19
 
 /*
  * dstats: what each xtcpd worker reports, one array slot per worker,
@@ -176,12 +193,13 @@ struct xt_daemon_stats {
 
 #ifndef __bpf__
 _Static_assert(sizeof(struct xt_listen_val) == 4, "listen_val layout");
-_Static_assert(sizeof(struct xt_ctl) == 24, "ctl layout");
+_Static_assert(sizeof(struct xt_ctl) == 28, "ctl layout");
 _Static_assert(sizeof(struct xt_cookie_keys) == 56, "cookie_keys layout");
 _Static_assert(sizeof(struct xt_conn_key) == 12, "conn_key layout");
 _Static_assert(sizeof(struct xt_conn_val) == 8, "conn_val layout");
 _Static_assert(sizeof(struct xt_conn_win) == 8, "conn_win layout");
 _Static_assert(sizeof(struct xt_xsk_meta) == 8, "xsk_meta layout");
+_Static_assert(sizeof(struct xt_rst_bucket) == 16, "rst_bucket layout");
 _Static_assert(sizeof(struct xt_xdp_stats) == XT_STATS_FIELD_COUNT * 8,
 	       "xdp_stats layout");
 _Static_assert(sizeof(struct xt_daemon_stats) ==

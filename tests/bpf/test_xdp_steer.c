@@ -60,6 +60,15 @@ static void ip_fragment(struct pkt_frame *f)
 	pkt_fix_csums(f);
 }
 
+/* A "land" SYN: from the address (and port) it is sent to. */
+static void land_syn(struct pkt_frame *f)
+{
+	*f = tcp_to(PKT_LOCAL_PORT);
+	pkt_iph(f)->saddr = pkt_iph(f)->daddr;
+	pkt_tcph(f)->source = pkt_tcph(f)->dest;
+	pkt_fix_csums(f);
+}
+
 static void ip_bad_version(struct pkt_frame *f)
 {
 	*f = tcp_to(PKT_LOCAL_PORT);
@@ -119,6 +128,7 @@ static const struct verdict_case cases[] = {
 	{ "IHL below 5", ip_short_ihl, XDP_PASS, COUNTER(pass_malformed_ip) },
 	{ "Ethernet header only", eth_only, XDP_PASS, COUNTER(pass_malformed_ip) },
 	{ "half a TCP header", tcp_truncated, XDP_PASS, COUNTER(pass_malformed_ip) },
+	{ "land: from its own destination", land_syn, XDP_PASS, COUNTER(pass_malformed_ip) },
 	{ "TCP to a port xtcp does not own", unowned_syn, XDP_PASS, COUNTER(pass_unowned) },
 	{ "above the ephemeral range", above_ephemeral, XDP_PASS, COUNTER(pass_unowned) },
 	{ "broken data offset, unowned port", tcp_doff_past_frame_unowned, XDP_PASS, COUNTER(pass_unowned) },

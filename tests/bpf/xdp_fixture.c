@@ -72,6 +72,22 @@ int xdp_run(const struct pkt_frame *f)
 	return xdp_run_out(f, NULL);
 }
 
+void xdp_map_get0(const struct bpf_map *m, void *val)
+{
+	__u32 zero = 0;
+
+	cr_assert_eq(bpf_map_lookup_elem(bpf_map__fd(m), &zero, val), 0,
+		     "read %s: %s", bpf_map__name(m), strerror(errno));
+}
+
+void xdp_map_put0(const struct bpf_map *m, const void *val)
+{
+	__u32 zero = 0;
+
+	cr_assert_eq(bpf_map_update_elem(bpf_map__fd(m), &zero, val, BPF_ANY), 0,
+		     "write %s: %s", bpf_map__name(m), strerror(errno));
+}
+
 uint64_t xdp_counter(size_t off)
 {
 	int ncpu = libbpf_num_possible_cpus();

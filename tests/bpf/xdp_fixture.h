@@ -31,6 +31,11 @@ int xdp_run(const struct pkt_frame *f);
 /* Same, and copies the frame as the program left it into out. */
 int xdp_run_out(const struct pkt_frame *f, struct pkt_frame *out);
 
+/* Entry 0 of a one-entry array map (ctl, cookie_keys, rst_bucket). */
+struct bpf_map;
+void xdp_map_get0(const struct bpf_map *m, void *val);
+void xdp_map_put0(const struct bpf_map *m, const void *val);
+
 /* One counter, summed over CPUs; off is offsetof(struct xt_xdp_stats, x). */
 uint64_t xdp_counter(size_t off);
 

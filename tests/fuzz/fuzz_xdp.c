@@ -26,8 +26,8 @@
  *
  * Input: byte 0 even: the rest is the frame, as is. Odd: a frame built
  * from fields (see build_frame()), with checksums right unless the input
- * asks to spoil them. Byte 0's bits 1-2 set the ctl flags (cookies on,
- * RST for a bad cookie).
+ * asks to spoil them. Byte 0's bits 1-3 set ctl (cookies on, RST for a
+ * bad cookie, XDP's RSTs limited to one a second).
  */
 #include <endian.h>
 #include <errno.h>
@@ -138,6 +138,10 @@ static void set_ctl(uint8_t bits)
 		c.flags |= XT_CTL_COOKIES;
 	if (bits & 2)
 		c.flags |= XT_CTL_RST_BAD_COOKIE;
+	if (bits & 4) {
+		c.rst_rate = 1;
+		c.rst_burst = 1;
+	}
 	map_put(skel->maps.ctl, &zero, &c);
 }
 
@@ -323,6 +327,7 @@ static enum kind counter_kind(size_t off)
 	K(drop_rst_unknown, K_DROP);
 	K(drop_rst_window, K_DROP);
 	K(drop_bad_csum, K_DROP);
+	K(drop_rst_ratelimit, K_DROP);
 	}
 #undef K
 	return K_NONE;

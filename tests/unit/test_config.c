@@ -92,6 +92,17 @@ Test(config, drain_and_log_level)
 	cr_assert_eq(cfg.log_level, XT_LOG_DEBUG);
 }
 
+Test(config, rst_rate)
+{
+	cr_assert_eq(PARSE(&cfg, err, "--iface", "e", "--listen", "80:http"), 0);
+	cr_assert_eq(cfg.rst_rate, 1000, "Linux's icmp_msgs_per_sec");
+	cr_assert_eq(cfg.rst_burst, 50, "Linux's icmp_msgs_burst");
+	cr_assert_eq(PARSE(&cfg, err, "--iface", "e", "--listen", "80:http",
+			   "--rst-rate", "0", "--rst-burst", "7"), 0, "%s", err);
+	cr_assert_eq(cfg.rst_rate, 0, "0: no limit");
+	cr_assert_eq(cfg.rst_burst, 7);
+}
+
 /* FILE with text in it, under /tmp; the caller unlinks it. */
 static void write_config(char *path, const char *text)
 {
@@ -193,6 +204,10 @@ Test(config, refuses_bad_input)
 		    "--drain-timeout", "5s"),
 		BAD("unknown log level", "--iface", "e", "--listen", "80:http",
 		    "--log-level", "loud"),
+		BAD("negative RST rate", "--iface", "e", "--listen", "80:http",
+		    "--rst-rate", "-1"),
+		BAD("RST burst 0", "--iface", "e", "--listen", "80:http",
+		    "--rst-burst", "0"),
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

@@ -254,6 +254,32 @@ Test(window, pure_ack_beyond_a_closed_window_still_acknowledges)
 	fx_end();
 }
 
+/*
+ * ... but not from further than any window we can have offered: a blind
+ * attacker's pure ACK with a sprayed SEG.SEQ does not acknowledge data
+ * the peer has not got (RFC 5961 §5).
+ */
+Test(window, blind_ack_far_beyond_the_window_is_ignored)
+{
+	struct xt_sock *s = fx_filled(2000);
+	struct xt_seg_out ack;
+	uint32_t una;
+	size_t n;
+
+	xt_sock_set_nodelay(s, 1);
+	fx_write(s, 1000);
+	una = s->snd_una;
+	n = fx_nout();
+	ack = fx_seg(s);
+	ack.seq = s->rcv_nxt + 0x40000000u;
+	ack.ack = s->snd_max;
+	fx_send(&ack);
+	cr_assert_eq(s->snd_una, una, "a blind ACK acknowledged our data");
+	cr_assert_eq(xt_tcp_outstanding(s), 1000);
+	cr_assert_eq(fx_nout(), n + 1, "answered with an ACK, as unacceptable");
+	fx_end();
+}
+
 Test(window, peer_window_is_scaled)
 {
 	struct xt_sock *s;

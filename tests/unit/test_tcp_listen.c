@@ -159,6 +159,20 @@ Test(listen, rst_is_ignored)
 	fx_end();
 }
 
+/* Found by xtcp-inject's malformed frames: it opened a connection. */
+Test(listen, syn_fin_is_dropped)
+{
+	struct xt_seg_out seg = fx_syn();
+
+	cr_assert_eq(fx_listen(), 0);
+	seg.flags = XT_TCP_SYN | XT_TCP_FIN;
+	fx_send(&seg);
+	cr_assert_eq(fx_nout(), 0);
+	cr_assert_eq(xt_stack_conn_count(fx.st), 0);
+	cr_assert_eq(xt_stack_stats(fx.st)->passive_opens, 0);
+	fx_end();
+}
+
 Test(listen, ack_gets_rst_from_seg_ack)
 {
 	struct xt_seg_out seg = fx_syn();

@@ -142,6 +142,8 @@ ParameterizedTest(enum xt_tcp_state *st, rst_syn, out_of_window_syn_gets_ack)
 
 	send_at(s, XT_TCP_SYN | XT_TCP_ACK, 0x40000000u);
 	expect_challenge_ack(s, n, *st);
+	cr_assert_eq(xt_stack_stats(fx.st)->challenge_acks, 1,
+		     "%s: a challenge ACK, counted", name(*st));
 	fx_end();
 }
 
@@ -161,17 +163,27 @@ ParameterizedTest(enum xt_tcp_state *st, rst_syn, ack_of_unsent_data_gets_ack)
 	fx_end();
 }
 
-/* A limit of one is a budget of exactly one: [1/2, 3/2) holds no other. */
-Test(rst_syn, challenge_acks_are_rate_limited)
+/*
+ * An established connection at the start of a second, under a limit of
+ * one challenge ACK a second: a budget of exactly one, as [1/2, 3/2)
+ * holds no other.
+ */
+static struct xt_sock *established_budget_of_one(void)
 {
 	struct xt_sock *s;
-	size_t n;
 
 	fx.cfg.challenge_acks_per_s = 1;
 	fx_restart();
 	s = fx_established();
-	fx_advance(1000 - fx.now % 1000);	/* the start of a second */
-	n = fx_nout();
+	fx_advance(1000 - fx.now % 1000);
+	return s;
+}
+
+Test(rst_syn, challenge_acks_are_rate_limited)
+{
+	struct xt_sock *s = established_budget_of_one();
+	size_t n = fx_nout();
+
 	for (int i = 0; i < 5; i++)
 		send_at(s, XT_TCP_RST, 10);
 	cr_assert_eq(fx_nout(), n + 1, "%zu challenge ACKs in a second",
@@ -183,6 +195,25 @@ Test(rst_syn, challenge_acks_are_rate_limited)
 	fx_advance(1);
 	send_at(s, XT_TCP_SYN, 0);
 	cr_assert_eq(fx_nout(), n + 2, "the limit did not reset");
+	cr_assert_eq(s->state, XT_ESTABLISHED);
+	fx_end();
+}
+
+/*
+ * §4.2 "irrespective of the sequence number": blind SYNs outside the
+ * window draw from the same budget, so they cannot make the stack send
+ * an ACK each (xtcp-inject's blind SYNs found them unlimited).
+ */
+Test(rst_syn, out_of_window_syns_are_rate_limited)
+{
+	struct xt_sock *s = established_budget_of_one();
+	size_t n = fx_nout();
+
+	for (uint32_t i = 0; i < 5; i++)
+		send_at(s, XT_TCP_SYN, 0x40000000u + i * 0x10000000u);
+	cr_assert_eq(fx_nout(), n + 1, "%zu ACKs for 5 blind SYNs",
+		     fx_nout() - n);
+	cr_assert_eq(xt_stack_stats(fx.st)->challenge_acks, 1);
 	cr_assert_eq(s->state, XT_ESTABLISHED);
 	fx_end();
 }

@@ -33,6 +33,7 @@ static const struct {
 	FIELD(drop_rst_window),
 	FIELD(drop_bad_csum),
 	FIELD(tap_ring_full),
+	FIELD(drop_rst_ratelimit),
 };
 
 _Static_assert(sizeof(stats_fields) / sizeof(stats_fields[0]) ==

@@ -251,6 +251,8 @@ static int prepare_xdp(struct xt_host *h)
 		rcvbuf = def.rcvbuf;
 	}
 	h->ctl.mss = (__u16)(h->nif.mtu - 40);
+	h->ctl.rst_rate = h->cfg.rst_rate;
+	h->ctl.rst_burst = h->cfg.rst_burst;
 	h->ctl.wscale = xt_stack_wscale_for(rcvbuf);
 	if (getrandom(&h->ctl.ts_offset, sizeof(h->ctl.ts_offset), 0) !=
 	    sizeof(h->ctl.ts_offset))

@@ -146,7 +146,10 @@ static struct xt_sock *rcv_cookie_ack(struct xt_stack *st,
 	return s;
 }
 
-/* §3.10.7.2 LISTEN: RST ignored, ACK reset, SYN opens SYN-RECEIVED. */
+/*
+ * §3.10.7.2 LISTEN: RST ignored, ACK reset, SYN opens SYN-RECEIVED (not
+ * SYN+FIN).
+ */
 static void rcv_listen(struct xt_stack *st, const struct xt_listener *l,
 		       const struct xt_seg *seg, const uint32_t *iss_floor)
 {
@@ -167,7 +170,11 @@ static void rcv_listen(struct xt_stack *st, const struct xt_listener *l,
 		}
 		return;
 	}
-	if (!has(seg, XT_TCP_SYN))
+	/*
+	 * No TCP sends SYN+FIN; it serves only to probe. Dropped, as Linux
+	 * does, rather than opening a connection.
+	 */
+	if (!has(seg, XT_TCP_SYN) || has(seg, XT_TCP_FIN))
 		return;
 	st->stats.syns_in++;
 	if (st->nhalf_open >= st->cfg.max_half_open) {
@@ -627,13 +634,19 @@ static bool rcv_syn_again(struct xt_sock *s, const struct xt_seg *seg)
  * receiver whose application stopped reading ignores the ACKs its own
  * sending waits for, until an RTO. Not PAWS-old, not a SYN or RST, no
  * payload, an ACK in RFC 5961's range; its window is not taken (SND.WL1
- * would move past segments still to come).
+ * would move past segments still to come). And from no further than any
+ * window we can have offered (the receive buffer's limit): a blind
+ * attacker's SEG.SEQ, sprayed, would otherwise pass every other time, and
+ * an ACK of data the peer never got would stall the connection for good
+ * (RFC 5961 §5; xtcp-inject's blind ACKs did, to a 50 MB download).
  */
 static bool ack_beyond_window(const struct xt_sock *s, const struct xt_seg *seg)
 {
 	return has(seg, XT_TCP_ACK) && !has(seg, XT_TCP_SYN | XT_TCP_RST) &&
 	       !seg->payload_len && !has(seg, XT_TCP_FIN) &&
-	       xt_seq_gt(seg->seq, s->rcv_nxt) && s->state != XT_SYN_RCVD &&
+	       xt_seq_gt(seg->seq, s->rcv_nxt) &&
+	       xt_seq_le(seg->seq, s->rcv_nxt + s->rcvbuf.limit) &&
+	       s->state != XT_SYN_RCVD &&
 	       !(s->ts_ok && (seg->opts.present & XT_OPT_TS) &&
 		 xt_seq_lt(seg->opts.tsval, s->ts_recent));
 }
@@ -647,6 +660,11 @@ static void rcv_synchronized(struct xt_sock *s, const struct xt_seg *seg)
 	if (paws_reject(s, seg) || !seq_acceptable(s, seg)) {
 		if (has(seg, XT_TCP_RST))
 			return;
+		/* RFC 5961 §4.2: a SYN, whatever its SEQ, is challenged. */
+		if (has(seg, XT_TCP_SYN)) {
+			challenge_ack(s);
+			return;
+		}
 		if (s->state == XT_TIME_WAIT && has(seg, XT_TCP_FIN))
 			xt_tcp_enter_timewait(s);	/* restart 2 MSL */
 		if (ack_beyond_window(s, seg) && ack_in_range(s, seg))

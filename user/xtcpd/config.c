@@ -18,12 +18,16 @@ enum {
 	OPT_SYNCOOKIES, OPT_COOKIE_PERIOD, OPT_COOKIE_RATE, OPT_COOKIE_HALF_OPEN,
 	OPT_DROP_BAD_COOKIES, OPT_CC, OPT_LOG_LEVEL, OPT_DRAIN_TIMEOUT,
 	OPT_CONFIG, OPT_BPF_OBJECT, OPT_SPIN_US,
-	OPT_BUSY_POLL, OPT_PCAP,
+	OPT_BUSY_POLL, OPT_PCAP, OPT_RST_RATE, OPT_RST_BURST,
 };
 
 #define DEFAULT_COOKIE_PERIOD_S	60
 #define DEFAULT_COOKIE_RATE	1000
 #define DEFAULT_COOKIE_HALF	1024
+/* XDP's RSTs for unknown tuples: Linux's icmp_msgs_per_sec and _burst. */
+#define DEFAULT_RST_RATE	1000
+#define DEFAULT_RST_BURST	50
+#define MAX_RST_RATE		10000000
 
 #define MIN_BUF			4096
 #define MAX_BUF			(64u << 20)
@@ -62,6 +66,8 @@ static const struct option long_opts[] = {
 	{ "cookie-rate", required_argument, NULL, OPT_COOKIE_RATE },
 	{ "cookie-half-open", required_argument, NULL, OPT_COOKIE_HALF_OPEN },
 	{ "drop-bad-cookies", no_argument, NULL, OPT_DROP_BAD_COOKIES },
+	{ "rst-rate",	required_argument, NULL, OPT_RST_RATE },
+	{ "rst-burst",	required_argument, NULL, OPT_RST_BURST },
 	{ "log-level",	required_argument, NULL, OPT_LOG_LEVEL },
 	{ "config",	required_argument, NULL, OPT_CONFIG },
 	{ "bpf-object",	required_argument, NULL, OPT_BPF_OBJECT },
@@ -82,7 +88,7 @@ void xt_config_usage(FILE *out)
 "             [--cc cubic|newreno|bbr] [--spin-us US] [--busy-poll]\n"
 "             [--syncookies always|auto|never] [--cookie-period SECONDS]\n"
 "             [--cookie-rate SYNS_PER_S] [--cookie-half-open N]\n"
-"             [--drop-bad-cookies]\n"
+"             [--drop-bad-cookies] [--rst-rate N] [--rst-burst N]\n"
 "             [--xdp-mode native|skb] [--queues N] [--drain-timeout S]\n"
 "             [--log-level error|warning|info|debug] [-v]\n"
 "             [--config FILE] [--bpf-object FILE] [--pcap FILE]\n"
@@ -132,6 +138,13 @@ void xt_config_usage(FILE *out)
 "                        1024)\n"
 "  --drop-bad-cookies    drop an ACK for an unknown connection whose\n"
 "                        cookie is bad, instead of answering with a RST\n"
+"  --rst-rate N          RSTs per second that XDP may send for segments\n"
+"                        to connections xtcpd does not hold (bad cookies\n"
+"                        included), so that an ACK flood with spoofed\n"
+"                        sources is not reflected; beyond it they are\n"
+"                        dropped unanswered (drop_rst_ratelimit). 0: no\n"
+"                        limit (default 1000)\n"
+"  --rst-burst N         ... of which N may leave back to back (default 50)\n"
 "  --xdp-mode MODE       native (driver) or skb (generic); default: native,\n"
 "                        falling back to skb with a warning\n"
 "  --queues N            serve RX queues 0..N-1 (default: all of them)\n"
@@ -409,6 +422,16 @@ static int parse_one(struct xt_config *cfg, int opt, const char *arg,
 	case OPT_DROP_BAD_COOKIES:
 		cfg->drop_bad_cookies = 1;
 		return 0;
+	case OPT_RST_RATE:
+	case OPT_RST_BURST:
+		n = parse_num(arg, opt == OPT_RST_RATE ? 0 : 1, MAX_RST_RATE);
+		if (n < 0)
+			return bad("--rst-%s: '%s' is not in %d-%d",
+				   opt == OPT_RST_RATE ? "rate" : "burst", arg,
+				   opt == OPT_RST_RATE ? 0 : 1, MAX_RST_RATE);
+		*(opt == OPT_RST_RATE ? &cfg->rst_rate : &cfg->rst_burst) =
+			(uint32_t)n;
+		return 0;
 	case OPT_COOKIE_PERIOD:
 	case OPT_COOKIE_RATE:
 	case OPT_COOKIE_HALF_OPEN:
@@ -567,6 +590,8 @@ void xt_config_defaults(struct xt_config *cfg)
 	cfg->cookie_period_s = DEFAULT_COOKIE_PERIOD_S;
 	cfg->cookie_rate = DEFAULT_COOKIE_RATE;
 	cfg->cookie_half_open = DEFAULT_COOKIE_HALF;
+	cfg->rst_rate = DEFAULT_RST_RATE;
+	cfg->rst_burst = DEFAULT_RST_BURST;
 	cfg->log_level = XT_LOG_INFO;
 	cfg->drain_ms = DEFAULT_DRAIN_MS;
 }

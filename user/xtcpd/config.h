@@ -62,6 +62,9 @@ struct xt_config {
 	uint32_t cookie_rate;		/* auto: SYNs per second that turn them on */
 	uint32_t cookie_half_open;	/* auto: SYN-RECEIVED count that does */
 	int drop_bad_cookies;		/* drop an ACK with a bad cookie, not RST */
+	uint32_t rst_rate;		/* XDP's RSTs for unknown tuples per
+					 * second; 0 = no limit */
+	uint32_t rst_burst;		/* ... back to back */
 	int verbose;
 	enum xt_log_level log_level;	/* --log-level; -v makes it debug */
 	uint32_t drain_ms;		/* SIGTERM: how long open connections
