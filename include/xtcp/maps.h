@@ -132,6 +132,7 @@ struct xt_daemon_stats {
 	__u64 challenge_acks, paws_drops, bad_acks;
 	__u64 backlog_drops, conn_limit_drops, keepalive_drops;
 	__u64 ooo_segments;
+	__u64 ooo_limit_drops;		/* refused: --ooo-total was reached */
 	/* Loss recovery (user/tcp/recovery.c). */
 	__u64 rto_expiries, tlp_probes, tlp_recoveries;
 	__u64 dsacks, undos, sack_renegings;
@@ -140,7 +141,7 @@ struct xt_daemon_stats {
 	__u64 tx_ring_full, tx_no_frame;
 };
 
-#define XT_DSTATS_COUNTERS	29
+#define XT_DSTATS_COUNTERS	30
 
 #ifndef __bpf__
 _Static_assert(sizeof(struct xt_listen_val) == 4, "listen_val layout");

@@ -304,13 +304,14 @@ void fx_init(void)
 
 /*
  * The stack's books agree with its table: every connection counted is in
- * the table, none of them is CLOSED, the per-state gauges and the
- * half-open count match, and no timer is left armed beyond five per
- * connection.
+ * the table, none of them is CLOSED, the per-state gauges, the half-open
+ * count and the out-of-order bytes held match, and no timer is left armed
+ * beyond five per connection.
  */
 static void check_books(void)
 {
 	unsigned n = 0, per_state[XT_TCP_NSTATES] = { 0 };
+	uint64_t ooo = 0;
 
 	if (!fx.st)
 		return;
@@ -320,12 +321,18 @@ static void check_books(void)
 			cr_assert_not(s->dead, "a dead connection in the table");
 			if (s->state < XT_TCP_NSTATES)
 				per_state[s->state]++;
+			ooo += s->reasm.bytes;
 			n++;
 		}
 	}
 	cr_assert_eq(n, xt_stack_conn_count(fx.st), "%u in the table, %u counted",
 		     n, xt_stack_conn_count(fx.st));
 	cr_assert_eq(fx.st->nhalf_open, per_state[XT_SYN_RCVD]);
+	cr_assert_eq(fx.st->reasm_pool.bytes, ooo,
+		     "out-of-order: %llu bytes in the pool, %llu queued",
+		     (unsigned long long)fx.st->reasm_pool.bytes,
+		     (unsigned long long)ooo);
+	cr_assert_leq(ooo, fx.st->reasm_pool.limit);
 	for (int i = XT_LISTEN; i < XT_TCP_NSTATES; i++)
 		cr_assert_eq(fx.st->stats.in_state[i], per_state[i],
 			     "%s: gauge %u, table %u",
@@ -551,6 +558,21 @@ struct xt_sock *fx_established(void)
 	cr_assert_eq(s->state, XT_ESTABLISHED);
 	cr_assert_eq(fx.app.accepted, accepted + 1);
 	cr_assert_eq(fx.app.sock, s);
+	return s;
+}
+
+struct xt_sock *fx_established_from(uint16_t rport)
+{
+	struct xt_seg_out syn = fx_syn(), ack;
+	struct xt_sock *s;
+
+	syn.sport = rport;
+	fx_send(&syn);
+	s = fx_lookup(PKT_LOCAL_PORT, rport);
+	cr_assert_not_null(s);
+	ack = fx_seg(s);
+	fx_send(&ack);
+	cr_assert_eq(s->state, XT_ESTABLISHED);
 	return s;
 }
 

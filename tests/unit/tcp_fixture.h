@@ -158,6 +158,8 @@ void fx_expect_closed(enum xt_close_reason why);
 int fx_listen(void);
 struct xt_sock *fx_syn_rcvd(void);		/* SYN in, SYN-ACK out */
 struct xt_sock *fx_established(void);		/* passive, accepted */
+/* Another passive one, accepted, from the peer's port rport. */
+struct xt_sock *fx_established_from(uint16_t rport);
 struct xt_sock *fx_syn_sent(void);		/* xt_connect, SYN out */
 struct xt_sock *fx_connected(void);		/* active, connected */
 /*

@@ -9,22 +9,6 @@
 
 TestSuite(batch, .init = fx_init, .fini = fx_fini);
 
-/* A passive connection from the peer's port rport, accepted. */
-static struct xt_sock *established_from(uint16_t rport)
-{
-	struct xt_seg_out syn = fx_syn(), ack;
-	struct xt_sock *s;
-
-	syn.sport = rport;
-	fx_send(&syn);
-	s = fx_lookup(PKT_LOCAL_PORT, rport);
-	cr_assert_not_null(s);
-	ack = fx_seg(s);
-	fx_send(&ack);
-	cr_assert_eq(s->state, XT_ESTABLISHED);
-	return s;
-}
-
 /* The peer's first len bytes to s, handed in without a poll. */
 static void input_data(const struct xt_sock *s, uint32_t len)
 {
@@ -68,7 +52,7 @@ Test(batch, reset_in_the_middle_of_the_work_list_cuts_nothing)
 	cr_assert_eq(fx_listen(), 0);
 	for (int i = 0; i < 3; i++) {
 		rport[i] = (uint16_t)(PKT_PEER_PORT + i);
-		s[i] = established_from(rport[i]);
+		s[i] = fx_established_from(rport[i]);
 	}
 	n = fx_nout();
 	for (int i = 0; i < 3; i++)

@@ -26,6 +26,12 @@ void xt_stack_cfg_default(struct xt_stack_cfg *c)
 	c->sndbuf = 4 * 1024 * 1024;
 	c->rcvbuf = 4 * 1024 * 1024;
 	c->reasm_limit = 4 * 1024 * 1024;
+	/*
+	 * Out-of-order data waits for a hole to be filled: sixteen windows'
+	 * worth per stack, so that a flood of segments past holes on many
+	 * connections cannot take more (Linux bounds it by tcp_mem).
+	 */
+	c->reasm_total = 64 * 1024 * 1024;
 	c->msl_ms = 30 * 1000;
 	c->rto_min_ms = 200;
 	c->rto_max_ms = 60 * 1000;		/* RFC 6298 §2.5 */
@@ -70,6 +76,7 @@ struct xt_stack *xt_stack_new(const struct xt_stack_cfg *cfg,
 	st->now_us = now_ms * 1000;
 	st->mss_local = (uint16_t)(cfg->mtu - 40);
 	st->ts_offset = cfg->ts_offset;
+	st->reasm_pool.limit = cfg->reasm_total;
 	xt_wheel_init(&st->wheel, now_ms);
 	return st;
 }

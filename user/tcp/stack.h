@@ -25,6 +25,7 @@ struct xt_stack_cfg {
 	uint32_t max_half_open;		/* SYN_RCVD connections */
 	uint32_t sndbuf, rcvbuf;	/* bytes per connection */
 	uint32_t reasm_limit;		/* out-of-order bytes per connection */
+	uint64_t reasm_total;		/* ... and all connections together */
 	uint32_t msl_ms;		/* TIME_WAIT lasts 2 * msl_ms */
 	uint32_t rto_min_ms, rto_max_ms, rto_initial_ms;
 	uint32_t max_retries;		/* data retransmissions before giving up */
@@ -82,6 +83,7 @@ struct xt_stack_stats {
 	uint64_t challenge_acks, paws_drops, bad_acks;
 	uint64_t backlog_drops, conn_limit_drops;
 	uint64_t keepalive_drops, ooo_segments;
+	uint64_t ooo_limit_drops;	/* out-of-order bytes refused: reasm_total */
 	uint64_t cookie_accepts, syns_in;
 	uint64_t state_enter[XT_TCP_NSTATES];
 	uint32_t in_state[XT_TCP_NSTATES];	/* connections in each state now */

@@ -215,6 +215,7 @@ struct xt_stack {
 	uint64_t ts_offset;		/* added to ms clock for TSval */
 
 	struct xt_stack_stats stats;
+	struct xt_reasm_pool reasm_pool;	/* every connection's reasm */
 	bool draining;			/* xt_stack_drain(): no new connections */
 	uint8_t scratch[XT_MAX_SEG];	/* one segment's payload, contiguous */
 };

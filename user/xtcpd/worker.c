@@ -142,6 +142,7 @@ static void worker_publish(struct xt_worker *w, uint64_t now)
 		.conn_limit_drops = ss->conn_limit_drops,
 		.keepalive_drops = ss->keepalive_drops,
 		.ooo_segments = ss->ooo_segments,
+		.ooo_limit_drops = ss->ooo_limit_drops,
 		.rto_expiries = ss->rto_expiries, .tlp_probes = ss->tlp_probes,
 		.tlp_recoveries = ss->tlp_recoveries, .dsacks = ss->dsacks,
 		.undos = ss->undos, .sack_renegings = ss->sack_renegings,
@@ -368,6 +369,8 @@ static void stack_cfg_from(struct xt_worker *w, struct xt_stack_cfg *c)
 		c->sndbuf = cfg->sndbuf;
 	if (cfg->rcvbuf)
 		c->rcvbuf = c->reasm_limit = cfg->rcvbuf;
+	if (cfg->ooo_total)
+		c->reasm_total = cfg->ooo_total;
 	c->eph_lo = cfg->eph_lo;
 	c->eph_hi = cfg->eph_hi;
 	if (cfg->ka_idle_s) {
