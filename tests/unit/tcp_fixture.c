@@ -58,11 +58,21 @@ static void check_payload(const struct xt_seg_out *o)
 			     "byte %u of the stream sent wrong", off + i);
 }
 
+static bool sink_full(void *ctx)
+{
+	(void)ctx;
+	return !fx.sink_room;
+}
+
 static int sink_emit(void *ctx, const struct xt_seg_out *o)
 {
 	struct fx_out *r;
 
 	(void)ctx;
+	if (!fx.sink_room)
+		return -ENOBUFS;	/* a full TX ring: lost */
+	if (fx.sink_room > 0)
+		fx.sink_room--;
 	check_buildable(o);
 	check_addressed(o);
 	check_payload(o);
@@ -263,7 +273,7 @@ static void stack_free(void)
 
 void fx_restart(void)
 {
-	struct xt_tx_sink sink = { .emit = sink_emit };
+	struct xt_tx_sink sink = { .emit = sink_emit, .full = sink_full };
 	uint8_t *rx = fx.app.rx ? fx.app.rx : malloc(FX_RX_MAX);
 
 	cr_assert_not_null(rx);
@@ -298,6 +308,7 @@ void fx_init(void)
 		.wnd = PKT_WND,
 		.tsval = FX_PEER_TSVAL,
 	};
+	fx.sink_room = -1;
 	fx.now = FX_T0;
 	fx_restart();
 }

@@ -109,12 +109,38 @@ static void run_work(struct xt_stack *st)
 	}
 }
 
+/* Connections the sink turned away: their turn again. */
+static void resume_deferred(struct xt_stack *st)
+{
+	struct xt_sock *s;
+
+	while ((s = st->deferred)) {
+		st->deferred = s->defer_next;
+		s->on_defer = false;
+		xt_tcp_schedule(s);
+	}
+}
+
+/* Takes s off st->deferred (rare: the sink was full as it closed). */
+static void forget_deferred(struct xt_sock *s)
+{
+	struct xt_sock **p = &s->st->deferred;
+
+	while (*p && *p != s)
+		p = &(*p)->defer_next;
+	if (*p)
+		*p = s->defer_next;
+	s->on_defer = false;
+}
+
 static void bury(struct xt_stack *st)
 {
 	struct xt_sock *s;
 
 	while ((s = st->graveyard)) {
 		st->graveyard = s->grave_next;
+		if (s->on_defer)
+			forget_deferred(s);
 		xt_conn_destroy(s);
 	}
 }
@@ -147,6 +173,7 @@ void xt_stack_poll(struct xt_stack *st, uint64_t now_ms)
 void xt_stack_poll_us(struct xt_stack *st, uint64_t now_us)
 {
 	set_clock(st, now_us);
+	resume_deferred(st);
 	xt_wheel_advance(&st->wheel, st->now);
 	run_work(st);
 	xt_map_refresh(st);
@@ -156,7 +183,8 @@ void xt_stack_poll_us(struct xt_stack *st, uint64_t now_us)
 
 uint64_t xt_stack_next_delay(const struct xt_stack *st, uint64_t cap_ms)
 {
-	return st->work ? 0 : xt_wheel_next_delay(&st->wheel, cap_ms);
+	return st->work || st->deferred ? 0 :
+	       xt_wheel_next_delay(&st->wheel, cap_ms);
 }
 
 unsigned xt_stack_conn_count(const struct xt_stack *st)

@@ -7,6 +7,7 @@
 #ifndef XTCP_STACK_H
 #define XTCP_STACK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "wire/codec.h"
 #include "xtcp/maps.h"
@@ -69,6 +70,12 @@ void xt_stack_cfg_default(struct xt_stack_cfg *cfg);
  */
 struct xt_tx_sink {
 	int (*emit)(void *ctx, const struct xt_seg_out *seg);
+	/*
+	 * Whether emit would fail now for want of a buffer (NULL: never).
+	 * Data then waits in its connection, which tries again at the next
+	 * poll, instead of leaving as a loss for recovery to find.
+	 */
+	bool (*full)(void *ctx);
 	void (*state)(void *ctx, const struct xt_tap_conn *change);
 	void *ctx;
 };

@@ -726,7 +726,7 @@ void xt_tcp_input(struct xt_stack *st, const struct xt_seg *seg)
 		return;
 	}
 	s->last_rcv = st->now;
-	s->keepalive_probes = 0;
+	s->probes_out = 0;
 	if (s->state == XT_SYN_SENT)
 		rcv_syn_sent(s, seg);
 	else

@@ -87,6 +87,12 @@ static int worker_emit(void *ctx, const struct xt_seg_out *o)
 	return 0;
 }
 
+/* The stack's sink is full when the UMEM has no frame left for TX. */
+static bool worker_tx_full(void *ctx)
+{
+	return !xt_port_tx_room(((struct xt_worker *)ctx)->port);
+}
+
 static unsigned worker_rx(struct xt_worker *w, uint64_t us)
 {
 	struct xt_rx_frame frames[XT_PORT_BATCH];
@@ -407,7 +413,7 @@ static int worker_connect(struct xt_worker *w)
 
 int xt_worker_init(struct xt_worker *w)
 {
-	struct xt_tx_sink sink = { .emit = worker_emit,
+	struct xt_tx_sink sink = { .emit = worker_emit, .full = worker_tx_full,
 				   .state = worker_tap_state, .ctx = w };
 	struct xt_stack_cfg c;
 	int ret;
