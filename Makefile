@@ -89,7 +89,7 @@ FUZZ_SECONDS ?= 60
 
 .DELETE_ON_ERROR:
 .PHONY: all deps check test-unit test-bpf test-integration fuzz fuzz-smoke \
-	valgrind demo bench clean help
+	valgrind demo bench soak clean help
 
 all: $(BPF_OBJS) $(SKEL) $(LIB) $(SHLIB) $(XTCPD) $(XTCPCTL) $(KHTTPD) $(KECHO) $(IMPAIR) $(XBENCH) \
 	$(UNIT_BIN) $(BPFT_BIN)
@@ -110,6 +110,8 @@ help:
 	@echo "                    unit xtcpd@IF and an example config (PREFIX, DESTDIR)"
 	@echo "make bench          xtcp-bench's handshake rates, floods, rr and bulk, and"
 	@echo "                    goodput on an impaired link, each against the kernel"
+	@echo "make soak           long fault and attack runs under load, minutes (root;"
+	@echo "                    SOAK_ROUNDS, SOAK_CRR_S... in tests/soak/soak.sh)"
 
 deps:
 	$(Q)tools/deps.sh
@@ -229,6 +231,13 @@ test-integration: $(XTCPD) $(XTCPCTL) $(IMPAIR) $(BPF_OBJS)
 	$(Q)$(TEST_ENV) BUILD=$(abspath $(BUILD)) \
 		XTCP_PASS_OBJ=$(abspath $(BUILD))/bpf/pass.bpf.o \
 		tests/integration/run.sh
+
+# Minutes of load, floods, faults and restarts on one testbed, then
+# connections, fds and RSS checked against a baseline; not in make check.
+soak: $(XTCPD) $(XTCPCTL) $(XBENCH) $(BPF_OBJS)
+	$(Q)$(TEST_ENV) BUILD=$(abspath $(BUILD)) \
+		XTCP_PASS_OBJ=$(abspath $(BUILD))/bpf/pass.bpf.o \
+		tests/soak/soak.sh
 
 # The unit suite under memcheck. Criterion runs each test in a process of
 # its own and takes no notice of how that process exits after its test, so
