@@ -52,6 +52,7 @@ all_freed() {
 }
 # stream VAR: zeros through echo and back to /dev/null, until stopped.
 stream() {
+	# shellcheck disable=SC2016 # expanded by the inner bash
 	spawn b "$1" "$1.log" timeout 60 bash -c \
 		'exec socat -b 65536 - "TCP:$0:$1" </dev/zero >/dev/null' "$IP_A" "$ECHO"
 }

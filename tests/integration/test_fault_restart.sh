@@ -51,6 +51,7 @@ wait_for "the echo of 'before'" 5 grep -qx before "$WORKDIR/client.log"
 spawn b DL_PID dl.log timeout 40 curl -s --local-port "$CPORT" \
 	--keepalive-time 1 --limit-rate 200K -o "$WORKDIR/dl.body" \
 	"http://$IP_A:$HTTP/$BIG"
+# shellcheck disable=SC2016 # expanded by eval
 wait_for "the download under way" 5 eval \
 	'[ "$(stat -c %s "$WORKDIR/dl.body" 2>/dev/null || echo 0)" -gt 100000 ]'
 wait_for "two connections in xtcpd" 3 stat_eq conns_established 2
@@ -58,7 +59,9 @@ assert_eq "conns entries for the download's port before the kill" "$(conns_with_
 prog0=$(prog_id)
 map0=$(map_id conns)
 kill_xtcpd KILL
-[ -n "$prog0" ] && [ "$(prog_id)" = "$prog0" ] || fail "the program went with the daemon"
+if [ -z "$prog0" ] || [ "$(prog_id)" != "$prog0" ]; then
+	fail "the program went with the daemon"
+fi
 [ "$(map_id conns)" = "$map0" ] || fail "the pins went with the daemon"
 pass "kill -9 mid-transfer ($(size "$WORKDIR/dl.body") bytes down): program $prog0 and conns map $map0 left behind"
 
@@ -68,8 +71,12 @@ grep -q "removing a stale xtcp program from $IF_A" "$XTCPD_LOG" ||
 	fail "the restart did not say it removed the stale program"
 prog1=$(prog_id)
 map1=$(map_id conns)
-[ -n "$prog1" ] && [ "$prog1" != "$prog0" ] || fail "program id $prog1 after the restart (was $prog0)"
-[ -n "$map1" ] && [ "$map1" != "$map0" ] || fail "conns map id $map1 after the restart (was $map0)"
+if [ -z "$prog1" ] || [ "$prog1" = "$prog0" ]; then
+	fail "program id $prog1 after the restart (was $prog0)"
+fi
+if [ -z "$map1" ] || [ "$map1" = "$map0" ]; then
+	fail "conns map id $map1 after the restart (was $map0)"
+fi
 assert_eq "conns entries for the download's port after the restart" "$(conns_with_rport "$CPORT")" 0
 pass "restart: program $prog0 -> $prog1, conns $map0 -> $map1, no stale entry"
 
@@ -81,7 +88,9 @@ reap "$CLIENT_PID"
 wait_exit "$DL_PID" 15 || fail "curl still runs 15 s after the kill (keepalive after 1 s)"
 reap "$DL_PID"
 dl_rc=$REAP_STATUS
-[ "$dl_rc" -ne 0 ] && [ "$dl_rc" -ne 124 ] || fail "curl exit $dl_rc: want a reset, not success or timeout"
+case $dl_rc in
+0 | 124) fail "curl exit $dl_rc: want a reset, not success or timeout" ;;
+esac
 [ "$(size "$WORKDIR/dl.body")" -lt "$BIG" ] || fail "the download completed across a kill -9"
 wait_for "no socket left on b to :$ECHO" 5 b_no_socks "$ECHO"
 wait_for "no socket left on b to :$HTTP" 5 b_no_socks "$HTTP"
