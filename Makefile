@@ -95,7 +95,7 @@ FUZZ_SECONDS ?= 60
 
 .DELETE_ON_ERROR:
 .PHONY: all deps check test-unit test-bpf test-integration fuzz fuzz-smoke \
-	valgrind memory demo bench clean help
+	valgrind memory demo bench soak clean help
 
 all: $(BPF_OBJS) $(SKEL) $(LIB) $(SHLIB) $(XTCPD) $(XTCPCTL) $(KHTTPD) $(KECHO) $(CHOLD) $(IMPAIR) $(XBENCH) $(XINJECT) \
 	$(UNIT_BIN) $(BPFT_BIN)
@@ -119,6 +119,8 @@ help:
 	@echo "make bench          xtcp-bench's handshake rates, floods, rr and bulk, and"
 	@echo "                    goodput on an impaired link, each against the kernel,"
 	@echo "                    and HTTP servers: nginx, xtcp-httpd, nginx behind the proxy"
+	@echo "make soak           long fault and attack runs under load, minutes (root;"
+	@echo "                    SOAK_ROUNDS, SOAK_CRR_S... in tests/soak/soak.sh)"
 
 deps:
 	$(Q)tools/deps.sh
@@ -264,6 +266,13 @@ memory: $(XTCPD) $(XTCPCTL) $(CHOLD) $(KHTTPD) $(BPF_OBJS)
 	$(Q)$(TEST_ENV) BUILD=$(abspath $(BUILD)) \
 		XTCP_PASS_OBJ=$(abspath $(BUILD))/bpf/pass.bpf.o \
 		tools/mem_per_conn.sh --max-per-conn 2048 $(MEMORY_COUNTS)
+
+# Minutes of load, floods, faults and restarts on one testbed, then
+# connections, fds and RSS checked against a baseline; not in make check.
+soak: $(XTCPD) $(XTCPCTL) $(XBENCH) $(BPF_OBJS)
+	$(Q)$(TEST_ENV) BUILD=$(abspath $(BUILD)) \
+		XTCP_PASS_OBJ=$(abspath $(BUILD))/bpf/pass.bpf.o \
+		tests/soak/soak.sh
 
 # The unit suite under memcheck. Criterion runs each test in a process of
 # its own and takes no notice of how that process exits after its test, so

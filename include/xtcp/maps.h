@@ -179,6 +179,7 @@ struct xt_daemon_stats {
 	__u64 challenge_acks, paws_drops, bad_acks;
 	__u64 backlog_drops, conn_limit_drops, keepalive_drops;
 	__u64 ooo_segments;
+	__u64 ooo_limit_drops;		/* refused: --ooo-total was reached */
 	/* Loss recovery (user/tcp/recovery.c). */
 	__u64 rto_expiries, tlp_probes, tlp_recoveries;
 	__u64 dsacks, undos, sack_renegings;
@@ -189,7 +190,7 @@ struct xt_daemon_stats {
 	__u64 handoff_out, handoff_in, handoff_drops;
 };
 
-#define XT_DSTATS_COUNTERS	32
+#define XT_DSTATS_COUNTERS	33
 
 #ifndef __bpf__
 _Static_assert(sizeof(struct xt_listen_val) == 4, "listen_val layout");

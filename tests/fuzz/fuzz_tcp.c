@@ -635,8 +635,10 @@ static void configure(struct xt_stack_cfg *c, uint8_t b)
 	c->syn_retries = 3;
 	c->rcvbuf = bufs[b & 3];
 	c->sndbuf = bufs[(b >> 2) & 3];
-	if (b & 0x10)
+	if (b & 0x10) {		/* small reassembly bounds, the stack's too */
 		c->reasm_limit = 2000;
+		c->reasm_total = 3000;
+	}
 	if (b & 0x20) {
 		c->keepalive_idle_ms = 5000;
 		c->keepalive_intvl_ms = 1000;

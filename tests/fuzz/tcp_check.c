@@ -159,15 +159,20 @@ static void check_sock(const struct xt_stack *st, const struct xt_sock *s)
 void fz_check_stack(const struct xt_stack *st)
 {
 	unsigned n = 0, timers = 0, per_state[XT_TCP_NSTATES] = { 0 };
+	uint64_t ooo = 0;
 
 	for (uint32_t i = 0; i <= st->table_mask; i++) {
 		for (const struct xt_sock *s = st->table[i]; s; s = s->hnext) {
 			check_sock(st, s);
 			per_state[s->state]++;
 			timers += armed_count(s);
+			ooo += s->reasm.bytes;
 			n++;
 		}
 	}
+	/* The stack's out-of-order total is its queues', within its bound. */
+	fz_require(st->reasm_pool.bytes == ooo);
+	fz_require(ooo <= st->reasm_pool.limit);
 	fz_require(n == st->nconns);
 	fz_require(n <= st->cfg.max_conns);
 	fz_require(st->nhalf_open == per_state[XT_SYN_RCVD]);

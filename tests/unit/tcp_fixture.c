@@ -58,11 +58,21 @@ static void check_payload(const struct xt_seg_out *o)
 			     "byte %u of the stream sent wrong", off + i);
 }
 
+static bool sink_full(void *ctx)
+{
+	(void)ctx;
+	return !fx.sink_room;
+}
+
 static int sink_emit(void *ctx, const struct xt_seg_out *o)
 {
 	struct fx_out *r;
 
 	(void)ctx;
+	if (!fx.sink_room)
+		return -ENOBUFS;	/* a full TX ring: lost */
+	if (fx.sink_room > 0)
+		fx.sink_room--;
 	check_buildable(o);
 	check_addressed(o);
 	check_payload(o);
@@ -263,7 +273,7 @@ static void stack_free(void)
 
 void fx_restart(void)
 {
-	struct xt_tx_sink sink = { .emit = sink_emit };
+	struct xt_tx_sink sink = { .emit = sink_emit, .full = sink_full };
 	uint8_t *rx = fx.app.rx ? fx.app.rx : malloc(FX_RX_MAX);
 
 	cr_assert_not_null(rx);
@@ -298,19 +308,21 @@ void fx_init(void)
 		.wnd = PKT_WND,
 		.tsval = FX_PEER_TSVAL,
 	};
+	fx.sink_room = -1;
 	fx.now = FX_T0;
 	fx_restart();
 }
 
 /*
  * The stack's books agree with its table: every connection counted is in
- * the table, none of them is CLOSED, the per-state gauges and the
- * half-open count match, and no timer is left armed beyond five per
- * connection.
+ * the table, none of them is CLOSED, the per-state gauges, the half-open
+ * count and the out-of-order bytes held match, and no timer is left armed
+ * beyond five per connection.
  */
 static void check_books(void)
 {
 	unsigned n = 0, per_state[XT_TCP_NSTATES] = { 0 };
+	uint64_t ooo = 0;
 
 	if (!fx.st)
 		return;
@@ -320,12 +332,18 @@ static void check_books(void)
 			cr_assert_not(s->dead, "a dead connection in the table");
 			if (s->state < XT_TCP_NSTATES)
 				per_state[s->state]++;
+			ooo += s->reasm.bytes;
 			n++;
 		}
 	}
 	cr_assert_eq(n, xt_stack_conn_count(fx.st), "%u in the table, %u counted",
 		     n, xt_stack_conn_count(fx.st));
 	cr_assert_eq(fx.st->nhalf_open, per_state[XT_SYN_RCVD]);
+	cr_assert_eq(fx.st->reasm_pool.bytes, ooo,
+		     "out-of-order: %llu bytes in the pool, %llu queued",
+		     (unsigned long long)fx.st->reasm_pool.bytes,
+		     (unsigned long long)ooo);
+	cr_assert_leq(ooo, fx.st->reasm_pool.limit);
 	for (int i = XT_LISTEN; i < XT_TCP_NSTATES; i++)
 		cr_assert_eq(fx.st->stats.in_state[i], per_state[i],
 			     "%s: gauge %u, table %u",

@@ -88,6 +88,8 @@ struct fx {
 	unsigned app_closes;		/* xt_close()/xt_abort() by the test */
 	uint32_t tx_off;		/* bytes fx_write() has queued */
 	bool raw_tx;			/* our payload is not fx_local_byte()'s */
+	int sink_room;			/* segments the sink still takes, then
+					 * it is full; < 0 (the default): any */
 };
 
 extern struct fx fx;

@@ -42,7 +42,7 @@ static void fx_setup_limit(uint32_t limit, uint32_t ring_cap)
 {
 	xt_reasm_free(&fx.q);
 	xt_ring_free(&fx.ring);
-	xt_reasm_init(&fx.q, limit);
+	xt_reasm_init(&fx.q, limit, NULL);
 	cr_assert_eq(xt_ring_init(&fx.ring, ring_cap), 0);
 	fx.rcv_nxt = ISN;
 }
@@ -644,4 +644,50 @@ Test(reasm, random_chunks_under_a_memory_limit)
 {
 	for (uint32_t seed = 1; seed <= 4; seed++)
 		random_run(seed * 40503u, 257, 97);
+}
+
+/* --- a bound shared by several queues ------------------------------------ */
+
+Test(reasm, pool_bounds_queues_together)
+{
+	struct xt_reasm_pool pool = { .limit = 100 };
+	struct xt_reasm other;
+	uint8_t buf[60];
+
+	fx_setup_limit(NO_LIMIT, 4096);
+	fx.q.pool = &pool;
+	xt_reasm_init(&other, NO_LIMIT, &pool);
+	pat_fill(buf, ISN + 10, sizeof(buf), TAG_OLD);
+	cr_assert_eq(xt_reasm_insert(&other, ISN, ISN + 10, buf, 60), 60);
+	cr_assert_eq(pool.bytes, 60);
+	cr_assert_eq(ins(10, 60), 40, "what the pool has left");
+	cr_assert_eq(pool.bytes, 100);
+	cr_assert_eq(pool.refused, 1);
+	cr_assert_eq(ins(80, 5), 0, "the pool is full");
+	cr_assert_eq(pool.refused, 2);
+
+	xt_reasm_free(&other);
+	cr_assert_eq(pool.bytes, 40, "other's bytes went back");
+	cr_assert_eq(ins(50, 20), 20);
+	cr_assert_eq(pool.bytes, 60);
+	fx.rcv_nxt = ISN + 10;
+	cr_assert_eq(drain(), 60);
+	cr_assert_eq(pool.bytes, 0, "drained bytes go back too");
+	expect_ring(10, 60, TAG_OLD);
+	cr_assert_eq(pool.refused, 2);
+	fx.q.pool = NULL;
+}
+
+Test(reasm, own_limit_below_the_pool_is_not_a_refusal)
+{
+	struct xt_reasm_pool pool = { .limit = 1000 };
+
+	fx_setup_limit(50, 4096);
+	fx.q.pool = &pool;
+	cr_assert_eq(ins(10, 100), 50);
+	cr_assert_eq(pool.bytes, 50);
+	cr_assert_eq(pool.refused, 0);
+	xt_reasm_free(&fx.q);
+	cr_assert_eq(pool.bytes, 0);
+	fx.q.pool = NULL;
 }

@@ -362,6 +362,28 @@ Test(persist, backoff_is_capped_and_never_gives_up)
 	fx_end();
 }
 
+/*
+ * Probes nobody answers: after --retries of them the peer is taken for
+ * gone, the connection reset and freed (a reader that vanished behind a
+ * zero window would otherwise be kept forever).
+ */
+Test(persist, gives_up_after_retries_unanswered_probes)
+{
+	size_t n;
+
+	fx.cfg.max_retries = 3;
+	fx_restart();
+	zero_window();
+	n = fx_nout();
+	fx_advance(10 * TCP_PERSIST_MAX_MS);
+	cr_assert_eq(fx_count(n, XT_TCP_RST), 1);
+	cr_assert_eq(fx_nout() - n, 3 + 1, "%zu segments: 3 probes, a RST",
+		     fx_nout() - n);
+	cr_assert_eq(xt_stack_stats(fx.st)->timeouts, 1);
+	fx_expect_closed(XT_CLOSE_TIMEOUT);
+	fx_end();
+}
+
 Test(persist, window_opening_resumes_sending)
 {
 	struct xt_sock *s = zero_window();

@@ -65,7 +65,7 @@ static const struct {
 	DFIELD(retransmits), DFIELD(fast_retransmits), DFIELD(timeouts),
 	DFIELD(challenge_acks), DFIELD(paws_drops), DFIELD(bad_acks),
 	DFIELD(backlog_drops), DFIELD(conn_limit_drops),
-	DFIELD(keepalive_drops), DFIELD(ooo_segments),
+	DFIELD(keepalive_drops), DFIELD(ooo_segments), DFIELD(ooo_limit_drops),
 	DFIELD(rto_expiries), DFIELD(tlp_probes), DFIELD(tlp_recoveries),
 	DFIELD(dsacks), DFIELD(undos), DFIELD(sack_renegings),
 	DFIELD(xsk_rx_dropped), DFIELD(xsk_rx_ring_full), DFIELD(xsk_fill_empty),

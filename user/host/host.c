@@ -25,11 +25,19 @@
 /* In the listen map, a port served by a library user, not a service. */
 #define XT_LISTEN_APP	UINT32_MAX
 
-static const struct xt_port_cfg port_cfg = {
-	.nframes = 4096,
-	.frame_size = 2048,
-	.ring_size = 2048,
-};
+#define PORT_FRAME_SIZE	2048
+#define PORT_RING_SIZE	2048
+
+/* Each RX queue's AF_XDP port: --umem-frames frames (0: the default). */
+static struct xt_port_cfg host_port_cfg(const struct xt_host *h)
+{
+	return (struct xt_port_cfg){
+		.nframes = h->cfg.umem_frames ? h->cfg.umem_frames :
+			   XT_DEFAULT_UMEM_FRAMES,
+		.frame_size = PORT_FRAME_SIZE,
+		.ring_size = PORT_RING_SIZE,
+	};
+}
 
 static int host_preflight(struct xt_host *h)
 {
@@ -375,7 +383,7 @@ static int start_handoff(struct xt_host *h, int nq)
 		return 0;
 	h->handoff = xt_handoff_new((unsigned)nq,
 				    xt_loader_conns_cap(h->loader) / (uint32_t)nq,
-				    port_cfg.frame_size);
+				    PORT_FRAME_SIZE);
 	if (!h->handoff) {
 		xt_err("cannot make the rings between %d workers: %s", nq,
 		       strerror(errno));
@@ -386,6 +394,7 @@ static int start_handoff(struct xt_host *h, int nq)
 
 static int start_workers(struct xt_host *h)
 {
+	struct xt_port_cfg port_cfg = host_port_cfg(h);
 	int nq = h->cfg.queues ? h->cfg.queues : (int)h->nif.rx_queues;
 	int ret;
 

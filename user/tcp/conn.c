@@ -106,7 +106,7 @@ struct xt_sock *xt_conn_create(struct xt_stack *st, const struct xt_tuple *t,
 		xt_conn_destroy(s);
 		return NULL;
 	}
-	xt_reasm_init(&s->reasm, st->cfg.reasm_limit);
+	xt_reasm_init(&s->reasm, st->cfg.reasm_limit, &st->reasm_pool);
 	xt_tcp_timers_init(s);
 	xt_rtt_init(s);
 	s->last_rcv = st->now;

@@ -15,6 +15,7 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include "xtcp/seq.h"
@@ -42,6 +43,7 @@ struct reasm_plan {
 	struct xt_reasm_seg *last;	/* last stored block merged, or NULL */
 	uint32_t start, stop;		/* the merged block */
 	uint32_t add;			/* new bytes it takes in */
+	bool pool_cut;			/* the pool, not q->limit, stopped it */
 };
 
 static inline uint32_t min_u32(uint32_t a, uint32_t b)
@@ -104,15 +106,27 @@ static void reasm_check(const struct xt_reasm *q)
 	}
 	assert(bytes == q->bytes && nsegs == q->nsegs);
 	assert(q->bytes <= q->limit);
+	assert(!q->pool || (q->pool->bytes >= q->bytes &&
+			    q->pool->bytes <= q->pool->limit));
 #else
 	(void)q;
 #endif
 }
 
-void xt_reasm_init(struct xt_reasm *q, uint32_t limit_bytes)
+void xt_reasm_init(struct xt_reasm *q, uint32_t limit_bytes,
+		   struct xt_reasm_pool *pool)
 {
 	memset(q, 0, sizeof(*q));
 	q->limit = limit_bytes;
+	q->pool = pool;
+}
+
+/* Payload bytes in (n > 0) or out (n < 0) of q, and of its pool. */
+static void reasm_account(struct xt_reasm *q, int64_t n)
+{
+	q->bytes = (uint32_t)(q->bytes + n);
+	if (q->pool)
+		q->pool->bytes = (uint64_t)(q->pool->bytes + n);
 }
 
 /* Leaves an empty queue with the same limit. */
@@ -127,7 +141,7 @@ void xt_reasm_free(struct xt_reasm *q)
 		seg_free(s);
 	}
 	q->head = NULL;
-	q->bytes = 0;
+	reasm_account(q, -(int64_t)q->bytes);
 	q->nsegs = 0;
 }
 
@@ -139,7 +153,7 @@ static void reasm_consume(struct xt_reasm *q, uint32_t n)
 	s->skip += n;
 	s->seq += n;
 	s->len -= n;
-	q->bytes -= n;
+	reasm_account(q, -(int64_t)n);
 	if (s->len)
 		return;
 	q->head = s->next;
@@ -156,6 +170,23 @@ static void reasm_prune(struct xt_reasm *q, uint32_t rcv_nxt)
 		reasm_consume(q, min_u32(rcv_nxt - s->seq, s->len));
 }
 
+/* New bytes q may take in: its own limit, and what its pool has left. */
+static uint32_t reasm_budget(const struct xt_reasm *q, bool *pool_less)
+{
+	uint32_t own = q->limit - q->bytes;
+	uint64_t left;
+
+	*pool_less = false;
+	if (!q->pool)
+		return own;
+	left = q->pool->limit > q->pool->bytes ?
+	       q->pool->limit - q->pool->bytes : 0;
+	if (left >= own)
+		return own;
+	*pool_less = true;
+	return (uint32_t)left;
+}
+
 /*
  * Walks the blocks from the first one that reaches p->off. Each block that
  * overlaps or touches the data covered so far is merged; each gap before
@@ -164,7 +195,8 @@ static void reasm_prune(struct xt_reasm *q, uint32_t rcv_nxt)
  */
 static void reasm_plan(struct xt_reasm *q, struct reasm_plan *p)
 {
-	uint32_t budget = q->limit - q->bytes;
+	bool pool_less;
+	uint32_t budget = reasm_budget(q, &pool_less);
 	uint32_t cur = p->off, fill_to, n;
 	struct xt_reasm_seg *s;
 
@@ -186,8 +218,10 @@ static void reasm_plan(struct xt_reasm *q, struct reasm_plan *p)
 		n = min_u32(fill_to - cur, budget - p->add);
 		p->add += n;
 		cur += n;
-		if (cur < fill_to)
+		if (cur < fill_to) {
+			p->pool_cut = pool_less;
 			break;
+		}
 	}
 	p->start = p->first ? min_u32(p->off, seg_start(p, p->first)) : p->off;
 	p->stop = cur;
@@ -282,7 +316,7 @@ static void reasm_link(struct xt_reasm *q, const struct reasm_plan *p,
 	blk->next = next;
 	blk->seq = p->base + p->start;
 	blk->len = p->stop - p->start;
-	q->bytes += p->add;
+	reasm_account(q, p->add);
 }
 
 static int reasm_merge(struct xt_reasm *q, const struct reasm_plan *p,
@@ -345,6 +379,8 @@ int xt_reasm_insert(struct xt_reasm *q, uint32_t rcv_nxt, uint32_t seq,
 	ret = p.add ? reasm_merge(q, &p, data) : 0;
 	if (ret < 0)
 		return ret;
+	if (p.pool_cut)
+		q->pool->refused++;
 	reasm_touch(q, &p);
 	reasm_check(q);
 	return ret;

@@ -26,6 +26,12 @@ void xt_stack_cfg_default(struct xt_stack_cfg *c)
 	c->sndbuf = 4 * 1024 * 1024;
 	c->rcvbuf = 4 * 1024 * 1024;
 	c->reasm_limit = 4 * 1024 * 1024;
+	/*
+	 * Out-of-order data waits for a hole to be filled: sixteen windows'
+	 * worth per stack, so that a flood of segments past holes on many
+	 * connections cannot take more (Linux bounds it by tcp_mem).
+	 */
+	c->reasm_total = 64 * 1024 * 1024;
 	c->msl_ms = 30 * 1000;
 	c->rto_min_ms = 200;
 	c->rto_max_ms = 60 * 1000;		/* RFC 6298 §2.5 */
@@ -70,6 +76,7 @@ struct xt_stack *xt_stack_new(const struct xt_stack_cfg *cfg,
 	st->now_us = now_ms * 1000;
 	st->mss_local = (uint16_t)(cfg->mtu - 40);
 	st->ts_offset = cfg->ts_offset;
+	st->reasm_pool.limit = cfg->reasm_total;
 	xt_wheel_init(&st->wheel, now_ms);
 	return st;
 }
@@ -102,12 +109,38 @@ static void run_work(struct xt_stack *st)
 	}
 }
 
+/* Connections the sink turned away: their turn again. */
+static void resume_deferred(struct xt_stack *st)
+{
+	struct xt_sock *s;
+
+	while ((s = st->deferred)) {
+		st->deferred = s->defer_next;
+		s->on_defer = false;
+		xt_tcp_schedule(s);
+	}
+}
+
+/* Takes s off st->deferred (rare: the sink was full as it closed). */
+static void forget_deferred(struct xt_sock *s)
+{
+	struct xt_sock **p = &s->st->deferred;
+
+	while (*p && *p != s)
+		p = &(*p)->defer_next;
+	if (*p)
+		*p = s->defer_next;
+	s->on_defer = false;
+}
+
 static void bury(struct xt_stack *st)
 {
 	struct xt_sock *s;
 
 	while ((s = st->graveyard)) {
 		st->graveyard = s->grave_next;
+		if (s->on_defer)
+			forget_deferred(s);
 		xt_conn_destroy(s);
 	}
 }
@@ -140,6 +173,7 @@ void xt_stack_poll(struct xt_stack *st, uint64_t now_ms)
 void xt_stack_poll_us(struct xt_stack *st, uint64_t now_us)
 {
 	set_clock(st, now_us);
+	resume_deferred(st);
 	xt_wheel_advance(&st->wheel, st->now);
 	run_work(st);
 	xt_map_refresh(st);
@@ -149,7 +183,8 @@ void xt_stack_poll_us(struct xt_stack *st, uint64_t now_us)
 
 uint64_t xt_stack_next_delay(const struct xt_stack *st, uint64_t cap_ms)
 {
-	return st->work ? 0 : xt_wheel_next_delay(&st->wheel, cap_ms);
+	return st->work || st->deferred ? 0 :
+	       xt_wheel_next_delay(&st->wheel, cap_ms);
 }
 
 unsigned xt_stack_conn_count(const struct xt_stack *st)

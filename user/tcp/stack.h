@@ -7,6 +7,7 @@
 #ifndef XTCP_STACK_H
 #define XTCP_STACK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "wire/codec.h"
 #include "xtcp/maps.h"
@@ -25,6 +26,7 @@ struct xt_stack_cfg {
 	uint32_t max_half_open;		/* SYN_RCVD connections */
 	uint32_t sndbuf, rcvbuf;	/* bytes per connection */
 	uint32_t reasm_limit;		/* out-of-order bytes per connection */
+	uint64_t reasm_total;		/* ... and all connections together */
 	uint32_t msl_ms;		/* TIME_WAIT lasts 2 * msl_ms */
 	uint32_t rto_min_ms, rto_max_ms, rto_initial_ms;
 	uint32_t max_retries;		/* data retransmissions before giving up */
@@ -68,6 +70,12 @@ void xt_stack_cfg_default(struct xt_stack_cfg *cfg);
  */
 struct xt_tx_sink {
 	int (*emit)(void *ctx, const struct xt_seg_out *seg);
+	/*
+	 * Whether emit would fail now for want of a buffer (NULL: never).
+	 * Data then waits in its connection, which tries again at the next
+	 * poll, instead of leaving as a loss for recovery to find.
+	 */
+	bool (*full)(void *ctx);
 	void (*state)(void *ctx, const struct xt_tap_conn *change);
 	void *ctx;
 };
@@ -82,6 +90,7 @@ struct xt_stack_stats {
 	uint64_t challenge_acks, paws_drops, bad_acks;
 	uint64_t backlog_drops, conn_limit_drops;
 	uint64_t keepalive_drops, ooo_segments;
+	uint64_t ooo_limit_drops;	/* out-of-order bytes refused: reasm_total */
 	uint64_t cookie_accepts, syns_in;
 	uint64_t state_enter[XT_TCP_NSTATES];
 	uint32_t in_state[XT_TCP_NSTATES];	/* connections in each state now */

@@ -87,6 +87,7 @@ struct xt_sock {
 	struct xt_sock *hnext;		/* connection table chain */
 	struct xt_sock *work_next;	/* on st->work: output pending */
 	struct xt_sock *grave_next;	/* on st->graveyard: CLOSED */
+	struct xt_sock *defer_next;	/* on st->deferred: the sink was full */
 	struct xt_tuple t;
 	uint8_t rmac[6];
 	enum xt_tcp_state state;
@@ -139,7 +140,11 @@ struct xt_sock {
 	uint32_t retries;
 	uint32_t retrans;		/* segments sent again, all told */
 	uint32_t persist_backoff;
-	uint32_t keepalive_probes;
+	/*
+	 * Keepalive or zero-window probes sent since the peer last sent
+	 * anything (Linux's icsk_probes_out); the two never run together.
+	 */
+	uint32_t probes_out;
 	uint64_t last_rcv;		/* for keepalive, ms */
 	uint64_t last_send;		/* data last sent, ms (RFC 5681 §4.1) */
 
@@ -168,6 +173,7 @@ struct xt_sock {
 	uint32_t unacked_segs;		/* full-sized segments not yet ACKed */
 	bool ack_now;			/* send an ACK at the end of the batch */
 	bool on_work;
+	bool on_defer;
 	bool nodelay;
 	bool sws_override;		/* persist fired: send what fits */
 
@@ -210,6 +216,7 @@ struct xt_stack {
 	uint16_t eph_table[XT_EPH_TABLE];	/* RFC 6056 §3.3.4 counters */
 
 	struct xt_sock *work;		/* connections with output pending */
+	struct xt_sock *deferred;	/* ... that the sink had no room for */
 	struct xt_sock *map_dirty;	/* conns entries to write this batch */
 	struct xt_sock *map_stale;	/* entries whose state is behind */
 	uint64_t map_refreshed;		/* ms: when they were last written */
@@ -227,6 +234,7 @@ struct xt_stack {
 	uint64_t ts_offset;		/* added to ms clock for TSval */
 
 	struct xt_stack_stats stats;
+	struct xt_reasm_pool reasm_pool;	/* every connection's reasm */
 	bool draining;			/* xt_stack_drain(): no new connections */
 	uint8_t scratch[XT_MAX_SEG];	/* one segment's payload, contiguous */
 };

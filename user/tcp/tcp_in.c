@@ -525,6 +525,23 @@ static bool state_receives_text(enum xt_tcp_state state)
 	       state == XT_FIN_WAIT_2;
 }
 
+/*
+ * Out of order: to reassembly, as far as its bounds allow (reasm.h), and
+ * a duplicate ACK at once, one each (RFC 5681 §4.2).
+ */
+static void rcv_ooo(struct xt_sock *s, uint32_t seq, const uint8_t *p,
+		    uint32_t n)
+{
+	struct xt_stack *st = s->st;
+	uint64_t refused = st->reasm_pool.refused;
+
+	xt_reasm_insert(&s->reasm, s->rcv_nxt, seq, p, n);
+	st->stats.ooo_segments++;
+	if (st->reasm_pool.refused != refused)
+		st->stats.ooo_limit_drops++;
+	xt_tcp_send_ack(s);
+}
+
 /* In-order bytes go to the application, the rest to reassembly. */
 static void rcv_text(struct xt_sock *s, const struct xt_seg *seg)
 {
@@ -547,9 +564,7 @@ static void rcv_text(struct xt_sock *s, const struct xt_seg *seg)
 		return;
 	}
 	if (seq != s->rcv_nxt) {
-		xt_reasm_insert(&s->reasm, s->rcv_nxt, seq, p, n);
-		s->st->stats.ooo_segments++;
-		xt_tcp_send_ack(s);	/* RFC 5681 §4.2: at once, one each */
+		rcv_ooo(s, seq, p, n);
 		return;
 	}
 	s->rcv_nxt += xt_ring_write(&s->rcvbuf, p, n);
@@ -729,7 +744,7 @@ void xt_tcp_input(struct xt_stack *st, const struct xt_seg *seg)
 		return;
 	}
 	s->last_rcv = st->now;
-	s->keepalive_probes = 0;
+	s->probes_out = 0;
 	if (s->state == XT_SYN_SENT)
 		rcv_syn_sent(s, seg);
 	else

@@ -204,11 +204,30 @@ void xt_tcp_send_reset_reply(struct xt_stack *st, const struct xt_seg *seg)
 }
 
 /*
+ * Whether the sink has no buffer for a segment now; if so, the connection
+ * waits on st->deferred for the next poll (xt_stack_poll_us), as Linux's
+ * tcp_write_xmit stops when the device queue is full.
+ */
+static bool out_blocked(struct xt_sock *s)
+{
+	struct xt_stack *st = s->st;
+
+	if (!st->sink.full || !st->sink.full(st->sink.ctx))
+		return false;
+	if (!s->on_defer) {
+		s->on_defer = true;
+		s->defer_next = st->deferred;
+		st->deferred = s;
+	}
+	return true;
+}
+
+/*
  * Sends [seq, seq+len) from the send buffer, with FIN if asked, and PSH
  * if 'push' or the segment empties what the application wrote (RFC 9293
  * §3.9.1: PSH on the last buffered segment). Loss recovery keeps a record
- * of it first; without room for one, nothing leaves (returns false) and
- * the data waits for the next output.
+ * of it first; without room for one, or without a buffer in the sink,
+ * nothing leaves (returns false) and the data waits for the next output.
  */
 static bool send_data(struct xt_sock *s, uint32_t seq, uint32_t len, bool fin,
 		      bool push)
@@ -218,7 +237,7 @@ static bool send_data(struct xt_sock *s, uint32_t seq, uint32_t len, bool fin,
 	struct xt_seg_out o;
 	uint8_t flags = XT_TCP_ACK;
 
-	if (xt_rec_on_send(s, seq, seq + len + fin, fin))
+	if (out_blocked(s) || xt_rec_on_send(s, seq, seq + len + fin, fin))
 		return false;
 	if (fin)
 		flags |= XT_TCP_FIN;

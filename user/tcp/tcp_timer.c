@@ -6,6 +6,13 @@
  */
 #include "tcp/tcp.h"
 
+/* The peer is gone: reset and free the connection (the caller counts). */
+static void give_up(struct xt_sock *s)
+{
+	xt_tcp_send_rst(s);
+	xt_tcp_done(s, XT_CLOSE_TIMEOUT);
+}
+
 static void rtx_syn(struct xt_sock *s)
 {
 	if (s->retries >= s->st->cfg.syn_retries) {
@@ -41,8 +48,7 @@ static void rtx_fire(struct xt_timer *t, uint64_t now)
 	if (s->rec.rtx_kind == XT_RTX_RTO &&
 	    s->retries >= s->st->cfg.max_retries) {
 		s->st->stats.timeouts++;
-		xt_tcp_send_rst(s);
-		xt_tcp_done(s, XT_CLOSE_TIMEOUT);
+		give_up(s);
 		return;
 	}
 	if (!xt_rec_timeout(s))
@@ -62,7 +68,12 @@ static void delack_fire(struct xt_timer *t, uint64_t now)
 	xt_tcp_schedule(s);
 }
 
-/* Zero-window probes, backing off, for as long as the peer answers. */
+/*
+ * Zero-window probes, backing off, for as long as the peer answers; after
+ * --retries of them unanswered it is gone (as Linux's tcp_probe_timer
+ * with tcp_retries2), or a reader that vanished would hold the
+ * connection forever.
+ */
 static void persist_fire(struct xt_timer *t, uint64_t now)
 {
 	struct xt_sock *s = container_of(t, struct xt_sock, persist_timer);
@@ -76,7 +87,13 @@ static void persist_fire(struct xt_timer *t, uint64_t now)
 		s->sws_override = false;
 		return;
 	}
+	if (s->probes_out >= s->st->cfg.max_retries) {
+		s->st->stats.timeouts++;
+		give_up(s);
+		return;
+	}
 	xt_tcp_send_probe(s);
+	s->probes_out++;
 	if (s->persist_backoff < 16)
 		s->persist_backoff++;
 	xt_tcp_output(s);	/* re-arms the persist timer */
@@ -98,17 +115,16 @@ static void keepalive_fire(struct xt_timer *t, uint64_t now)
 		xt_wheel_arm(&s->st->wheel, t, now + c->keepalive_idle_ms);
 		return;
 	}
-	if (now < idle_until && !s->keepalive_probes) {
+	if (now < idle_until && !s->probes_out) {
 		xt_wheel_arm(&s->st->wheel, t, idle_until);
 		return;
 	}
-	if (s->keepalive_probes >= c->keepalive_count) {
+	if (s->probes_out >= c->keepalive_count) {
 		s->st->stats.keepalive_drops++;
-		xt_tcp_send_rst(s);
-		xt_tcp_done(s, XT_CLOSE_TIMEOUT);
+		give_up(s);
 		return;
 	}
-	s->keepalive_probes++;
+	s->probes_out++;
 	xt_tcp_send_probe(s);
 	xt_wheel_arm(&s->st->wheel, t, now + c->keepalive_intvl_ms);
 }

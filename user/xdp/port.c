@@ -32,6 +32,8 @@ struct xt_port {
 	/* The free pool: a stack of frame addresses owned by the port. */
 	uint64_t *pool;
 	uint32_t npool;
+	/* Frames the kernel holds for RX: on the fill ring or the RX ring. */
+	uint32_t rx_out;
 
 	/*
 	 * Frames submitted by the caller, not yet on the TX ring. Nothing
@@ -60,17 +62,26 @@ static int pool_get(struct xt_port *port, uint64_t *addr)
 	return 0;
 }
 
-/* Moves free frames onto the fill ring, keeping half the pool for TX. */
+/*
+ * Moves free frames onto the fill ring until the kernel holds half of all
+ * frames for RX; the other half is TX's. RX comes first: with the fill
+ * ring empty every frame that arrives is dropped (xsk_fill_empty), and
+ * were it refilled only by what arrives, it would stay empty. So frames
+ * coming back from TX (comp_reap) refill it too.
+ */
 static void fill_refill(struct xt_port *port)
 {
-	uint32_t want = xsk_prod_nb_free(&port->fill, port->npool);
-	uint32_t idx, n;
+	uint32_t target = port->nframes / 2;
+	uint32_t want = target > port->rx_out ? target - port->rx_out : 0;
+	uint32_t idx = 0, n, room;
 
-	if (want > port->npool / 2)
-		want = port->npool / 2;
-	if (!want)
-		return;
-	n = xsk_ring_prod__reserve(&port->fill, want, &idx);
+	if (want > port->npool)
+		want = port->npool;
+	/* (at least want when there is that much room, maybe more) */
+	room = want ? xsk_prod_nb_free(&port->fill, want) : 0;
+	if (want > room)
+		want = room;
+	n = want ? xsk_ring_prod__reserve(&port->fill, want, &idx) : 0;
 	for (uint32_t i = 0; i < n; i++) {
 		uint64_t addr = 0;
 
@@ -78,6 +89,11 @@ static void fill_refill(struct xt_port *port)
 		*xsk_ring_prod__fill_addr(&port->fill, idx + i) = addr;
 	}
 	xsk_ring_prod__submit(&port->fill, n);
+	port->rx_out += n;
+	/* The kernel stops filling when the fill ring ran dry: wake it. */
+	if (xsk_ring_prod__needs_wakeup(&port->fill))
+		recvfrom(xsk_socket__fd(port->xsk), NULL, 0, MSG_DONTWAIT,
+			 NULL, NULL);
 }
 
 static void comp_reap(struct xt_port *port)
@@ -88,6 +104,8 @@ static void comp_reap(struct xt_port *port)
 		pool_put(port, *xsk_ring_cons__comp_addr(&port->comp, idx + i));
 	xsk_ring_cons__release(&port->comp, n);
 	port->tx_in_flight -= n;
+	if (n && port->rx_out < port->nframes / 2)
+		fill_refill(port);
 }
 
 static int umem_create(struct xt_port *port, const struct xt_port_cfg *cfg)
@@ -221,6 +239,7 @@ unsigned xt_port_rx(struct xt_port *port, struct xt_rx_frame *frames,
 		frames[i].len = d->len;
 	}
 	xsk_ring_cons__release(&port->rx, n);
+	port->rx_out -= n;
 	port->stats.rx_frames += n;
 	return n;
 }
@@ -231,9 +250,6 @@ void xt_port_rx_release(struct xt_port *port, const struct xt_rx_frame *frames,
 	for (unsigned i = 0; i < n; i++)
 		pool_put(port, frames[i].addr);
 	fill_refill(port);
-	/* The kernel stops filling when the fill ring ran dry: wake it. */
-	if (xsk_ring_prod__needs_wakeup(&port->fill))
-		recvfrom(xt_port_fd(port), NULL, 0, MSG_DONTWAIT, NULL, NULL);
 }
 
 uint8_t *xt_port_tx_alloc(struct xt_port *port, uint64_t *addr)
@@ -246,6 +262,16 @@ uint8_t *xt_port_tx_alloc(struct xt_port *port, uint64_t *addr)
 		}
 	}
 	return xsk_umem__get_data(port->area, *addr);
+}
+
+bool xt_port_tx_room(struct xt_port *port)
+{
+	if (!port->npool)
+		comp_reap(port);
+	if (port->npool)
+		return true;
+	port->stats.tx_no_frame++;
+	return false;
 }
 
 void xt_port_tx_abort(struct xt_port *port, uint64_t addr)

@@ -55,6 +55,11 @@ void xt_port_rx_release(struct xt_port *port, const struct xt_rx_frame *frames,
  */
 uint8_t *xt_port_tx_alloc(struct xt_port *port, uint64_t *addr);
 void xt_port_tx_submit(struct xt_port *port, uint64_t addr, uint32_t len);
+/*
+ * Whether xt_port_tx_alloc() would give a frame now (reaps completions);
+ * a no counts in tx_no_frame, as a failed alloc does.
+ */
+bool xt_port_tx_room(struct xt_port *port);
 void xt_port_tx_abort(struct xt_port *port, uint64_t addr);
 /*
  * Puts queued frames on the TX ring, wakes the kernel, reaps completions.

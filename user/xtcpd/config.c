@@ -18,7 +18,8 @@ enum {
 	OPT_SYNCOOKIES, OPT_COOKIE_PERIOD, OPT_COOKIE_RATE, OPT_COOKIE_HALF_OPEN,
 	OPT_DROP_BAD_COOKIES, OPT_CC, OPT_LOG_LEVEL, OPT_DRAIN_TIMEOUT,
 	OPT_CONFIG, OPT_BPF_OBJECT, OPT_SPIN_US,
-	OPT_BUSY_POLL, OPT_PCAP, OPT_RST_RATE, OPT_RST_BURST,
+	OPT_BUSY_POLL, OPT_PCAP, OPT_RST_RATE, OPT_RST_BURST, OPT_OOO_TOTAL,
+	OPT_UMEM_FRAMES,
 };
 
 #define DEFAULT_COOKIE_PERIOD_S	60
@@ -42,6 +43,10 @@ enum {
 #define MAX_DRAIN_S		3600
 #define DEFAULT_MAX_CONNS	65536
 #define MAX_MAX_CONNS		XT_MAX_CONNS_LIMIT
+#define MAX_OOO_TOTAL		(1L << 36)
+/* UMEM frames per RX queue: a power of two; 16 keeps 8 for each way. */
+#define MIN_UMEM_FRAMES		16
+#define MAX_UMEM_FRAMES		(1L << 20)
 
 static const struct option long_opts[] = {
 	{ "iface",	required_argument, NULL, OPT_IFACE },
@@ -58,6 +63,8 @@ static const struct option long_opts[] = {
 	{ "retries",	required_argument, NULL, OPT_RETRIES },
 	{ "sndbuf",	required_argument, NULL, OPT_SNDBUF },
 	{ "rcvbuf",	required_argument, NULL, OPT_RCVBUF },
+	{ "ooo-total",	required_argument, NULL, OPT_OOO_TOTAL },
+	{ "umem-frames", required_argument, NULL, OPT_UMEM_FRAMES },
 	{ "cc",		required_argument, NULL, OPT_CC },
 	{ "spin-us",	required_argument, NULL, OPT_SPIN_US },
 	{ "busy-poll",	no_argument,	   NULL, OPT_BUSY_POLL },
@@ -85,6 +92,7 @@ void xt_config_usage(FILE *out)
 "             [--connect A.B.C.D:PORT:SERVICE ...] [--local-ports LO-HI]\n"
 "             [--keepalive IDLE,INTVL,COUNT] [--msl SECONDS] [--max-conns N]\n"
 "             [--rto-min MS] [--retries N] [--sndbuf BYTES] [--rcvbuf BYTES]\n"
+"             [--ooo-total BYTES] [--umem-frames N]\n"
 "             [--cc cubic|newreno|bbr] [--spin-us US] [--busy-poll]\n"
 "             [--syncookies always|auto|never] [--cookie-period SECONDS]\n"
 "             [--cookie-rate SYNS_PER_S] [--cookie-half-open N]\n"
@@ -117,6 +125,12 @@ void xt_config_usage(FILE *out)
 "                        and reset (default 15)\n"
 "  --sndbuf, --rcvbuf B  the most a connection buffers each way, in bytes;\n"
 "                        memory follows what is buffered (default 4194304)\n"
+"  --ooo-total BYTES     out-of-order bytes a worker holds for all its\n"
+"                        connections together; beyond it, segments past a\n"
+"                        hole are dropped (ooo_limit_drops) and the\n"
+"                        sender retransmits them (default 67108864)\n"
+"  --umem-frames N       AF_XDP frames per RX queue, shared by RX and TX;\n"
+"                        a power of two in %d-%ld (default %d)\n"
 "  --cc ALGORITHM        congestion control: cubic (RFC 9438, the default),\n"
 "                        newreno (RFC 5681, RFC 6582) or bbr (BBR v1,\n"
 "                        without pacing: keeps its rate on a lossy path)\n"
@@ -167,7 +181,8 @@ void xt_config_usage(FILE *out)
 "  --pcap FILE           write what xtcpd receives and sends, and what XDP\n"
 "                        answers or drops itself, to FILE as pcap (the\n"
 "                        first %d bytes of each frame), from start to exit\n"
-"  -h, --help            this text\n", XT_TAP_SNAPLEN);
+"  -h, --help            this text\n", MIN_UMEM_FRAMES, MAX_UMEM_FRAMES,
+		XT_DEFAULT_UMEM_FRAMES, XT_TAP_SNAPLEN);
 }
 
 #define bad(...) (snprintf(err, errlen, __VA_ARGS__), -EINVAL)
@@ -408,6 +423,20 @@ static int parse_one(struct xt_config *cfg, int opt, const char *arg,
 				   MIN_BUF, MAX_BUF);
 		*(opt == OPT_SNDBUF ? &cfg->sndbuf : &cfg->rcvbuf) = (uint32_t)n;
 		return 0;
+	case OPT_OOO_TOTAL:
+		n = parse_num(arg, MIN_BUF, MAX_OOO_TOTAL);
+		if (n < 0)
+			return bad("--ooo-total: '%s' is not in %u-%ld bytes", arg,
+				   MIN_BUF, MAX_OOO_TOTAL);
+		cfg->ooo_total = (uint64_t)n;
+		return 0;
+	case OPT_UMEM_FRAMES:
+		n = parse_num(arg, MIN_UMEM_FRAMES, MAX_UMEM_FRAMES);
+		if (n < 0 || (n & (n - 1)))
+			return bad("--umem-frames: '%s' is not a power of two in %d-%ld",
+				   arg, MIN_UMEM_FRAMES, MAX_UMEM_FRAMES);
+		cfg->umem_frames = (uint32_t)n;
+		return 0;
 	case OPT_SYNCOOKIES:
 		if (!strcmp(arg, "always"))
 			cfg->cookie_mode = XT_COOKIES_ALWAYS;
@@ -594,6 +623,7 @@ void xt_config_defaults(struct xt_config *cfg)
 	cfg->rst_burst = DEFAULT_RST_BURST;
 	cfg->log_level = XT_LOG_INFO;
 	cfg->drain_ms = DEFAULT_DRAIN_MS;
+	cfg->umem_frames = XT_DEFAULT_UMEM_FRAMES;
 }
 
 int xt_config_parse(struct xt_config *cfg, int argc, char **argv,

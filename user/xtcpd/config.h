@@ -29,6 +29,8 @@ struct xt_listen_cfg {
 };
 
 #define XT_MAX_CONNECT		16
+/* --umem-frames: AF_XDP frames per RX queue, half for RX, half for TX. */
+#define XT_DEFAULT_UMEM_FRAMES	4096
 
 /* --connect: an active open at start, served by a service's client side. */
 struct xt_connect_cfg {
@@ -54,6 +56,8 @@ struct xt_config {
 	uint32_t rto_min_ms;		/* 0: the engine's default */
 	uint32_t retries;		/* 0: the engine's default */
 	uint32_t sndbuf, rcvbuf;	/* 0: the engine's default */
+	uint64_t ooo_total;		/* 0: the engine's default */
+	uint32_t umem_frames;		/* per RX queue, a power of two */
 	const struct xt_cc_ops *cc;	/* --cc; NULL: the engine's (CUBIC) */
 	uint32_t spin_us;		/* a worker looks this long before sleeping */
 	int busy_poll;			/* ... or never sleeps */

@@ -87,6 +87,12 @@ static int worker_emit(void *ctx, const struct xt_seg_out *o)
 	return 0;
 }
 
+/* The stack's sink is full when the UMEM has no frame left for TX. */
+static bool worker_tx_full(void *ctx)
+{
+	return !xt_port_tx_room(((struct xt_worker *)ctx)->port);
+}
+
 /* A frame into seg, or false (and counted) when it is not for this host. */
 static bool worker_parse(struct xt_worker *w, const uint8_t *frame,
 			 uint32_t len, struct xt_seg *seg)
@@ -206,6 +212,7 @@ static void worker_publish(struct xt_worker *w, uint64_t now)
 		.conn_limit_drops = ss->conn_limit_drops,
 		.keepalive_drops = ss->keepalive_drops,
 		.ooo_segments = ss->ooo_segments,
+		.ooo_limit_drops = ss->ooo_limit_drops,
 		.rto_expiries = ss->rto_expiries, .tlp_probes = ss->tlp_probes,
 		.tlp_recoveries = ss->tlp_recoveries, .dsacks = ss->dsacks,
 		.undos = ss->undos, .sack_renegings = ss->sack_renegings,
@@ -465,6 +472,8 @@ static void stack_cfg_from(struct xt_worker *w, struct xt_stack_cfg *c)
 		c->sndbuf = cfg->sndbuf;
 	if (cfg->rcvbuf)
 		c->rcvbuf = c->reasm_limit = cfg->rcvbuf;
+	if (cfg->ooo_total)
+		c->reasm_total = cfg->ooo_total;
 	worker_eph_range(w, c);
 	if (cfg->ka_idle_s) {
 		c->keepalive_idle_ms = cfg->ka_idle_s * 1000;
@@ -500,7 +509,7 @@ static int worker_connect(struct xt_worker *w)
 
 int xt_worker_init(struct xt_worker *w)
 {
-	struct xt_tx_sink sink = { .emit = worker_emit,
+	struct xt_tx_sink sink = { .emit = worker_emit, .full = worker_tx_full,
 				   .state = worker_tap_state, .ctx = w };
 	struct xt_stack_cfg c;
 	int ret;
