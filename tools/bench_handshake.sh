@@ -16,7 +16,8 @@
 # them SCHED_OTHER), as softirq work preempts processes; left to CFS,
 # a busy machine delays them by milliseconds.
 #
-# Cases, each BENCH_SECONDS (5) after BENCH_WARMUP (1) seconds:
+# Cases (BENCH_CASES picks some), each BENCH_SECONDS (5) after
+# BENCH_WARMUP (1) seconds:
 #   crr         the xdp engine, BENCH_CONNS (128) connections, closed loop
 #               (more overflow the veths' 256-frame rings: the last ACK
 #               and the next SYN travel together)
@@ -130,6 +131,8 @@ responder_down() {
 CASES=(crr)
 for r in $FLOODS; do CASES+=("crr_flood_$r"); done
 CASES+=(synflood rr bulk)
+# BENCH_CASES: a subset, by name ("rr bulk"); the table shows what ran.
+[ -z "${BENCH_CASES:-}" ] || read -r -a CASES <<<"$BENCH_CASES"
 
 case_args() {	# case_args CASE: xtcp-bench's arguments for it
 	case $1 in
@@ -354,6 +357,7 @@ for round in $(seq "$ROUNDS"); do
 	for cs in "${CASES[@]}"; do
 		for server in $order; do run_case "$round" "$server" "$cs"; done
 	done
+	case " ${CASES[*]} " in *" crr"*) ;; *) continue ;; esac
 	responder_up
 	for cs in "${CASES[@]}"; do
 		case $cs in crr | crr_flood_*) measure "$round" responder "$cs" ;; esac
