@@ -6,8 +6,14 @@
 # processes as softirq work would. With softirq NAPI a veth's receive work
 # runs on the CPU that sent to it, and each side's CPU time would hold
 # the other's.
+# BENCH_NAPI=softirq leaves NAPI in softirq context instead (the CPU
+# figures then mix the two sides; latencies lose a thread wakeup each way).
 napi_pin() {
 	local ns=$1 dev=$2 cpu=$3 p comm pid found=0
+	if [ "${BENCH_NAPI:-threaded}" = softirq ]; then
+		ip netns exec "$ns" sh -c "echo 0 > /sys/class/net/$dev/threaded"
+		return 0
+	fi
 	ip netns exec "$ns" sh -c "echo 1 > /sys/class/net/$dev/threaded"
 	for p in /proc/[0-9]*; do
 		comm=$(cat "$p/comm" 2>/dev/null) || continue
