@@ -188,9 +188,11 @@ struct xt_daemon_stats {
 	__u64 tx_ring_full, tx_no_frame;
 	/* Several workers: frames passed to their owner (handoff.h). */
 	__u64 handoff_out, handoff_in, handoff_drops;
+	/* Unacceptable pure ACKs left unanswered (one ACK per 500 ms). */
+	__u64 oow_acks_skipped;
 };
 
-#define XT_DSTATS_COUNTERS	33
+#define XT_DSTATS_COUNTERS	34
 
 #ifndef __bpf__
 _Static_assert(sizeof(struct xt_listen_val) == 4, "listen_val layout");

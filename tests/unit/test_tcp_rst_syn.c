@@ -371,3 +371,59 @@ ParameterizedTest(enum xt_tcp_state *st, any_state, retransmitted_fin_is_acked)
 		     name(*st));
 	fx_end();
 }
+
+/*
+ * Unacceptable pure ACKs draw at most one ACK per oow_ack_ms (500, as
+ * Linux's tcp_invalid_ratelimit): a blind attacker's ACKs, or two ends
+ * that disagree about a window, cannot make a connection answer each.
+ */
+Test(any_state, out_of_window_pure_acks_draw_one_ack_per_interval)
+{
+	struct xt_sock *s = fx_established();
+	size_t n = fx_nout();
+
+	for (uint32_t i = 0; i < 5; i++)
+		send_at(s, XT_TCP_ACK, 0x40000000u + i * 0x1000u);
+	cr_assert_eq(fx_nout(), n + 1, "%zu ACKs for 5 pure ACKs outside",
+		     fx_nout() - n);
+	cr_assert_eq(xt_stack_stats(fx.st)->oow_acks_skipped, 4);
+	fx_advance(499);
+	send_at(s, XT_TCP_ACK, 0x40000000u);
+	cr_assert_eq(fx_nout(), n + 1, "still inside the interval");
+	fx_advance(1);
+	send_at(s, XT_TCP_ACK, 0x40000000u);
+	cr_assert_eq(fx_nout(), n + 2, "the interval is over: answered");
+	fx_expect(fx_last(), XT_TCP_ACK, s->snd_nxt, s->rcv_nxt);
+	cr_assert_eq(s->state, XT_ESTABLISHED);
+	fx_end();
+}
+
+/* Segments that carry data are answered every time, as in Linux. */
+Test(any_state, out_of_window_data_is_answered_each_time)
+{
+	struct xt_sock *s = fx_established();
+	uint32_t off = s->rcv_nxt - FX_PEER_ISN - 1 + 0x40000000u;
+	size_t n = fx_nout();
+
+	for (uint32_t i = 0; i < 3; i++)
+		fx_peer_data(s, off + i * 100, 10, XT_TCP_ACK);
+	cr_assert_eq(fx_nout(), n + 3);
+	cr_assert_eq(xt_stack_stats(fx.st)->oow_acks_skipped, 0);
+	fx_end();
+}
+
+/* oow_ack_ms 0: every unacceptable segment is answered. */
+Test(any_state, out_of_window_ack_limit_can_be_lifted)
+{
+	struct xt_sock *s;
+	size_t n;
+
+	fx.cfg.oow_ack_ms = 0;
+	fx_restart();
+	s = fx_established();
+	n = fx_nout();
+	for (uint32_t i = 0; i < 3; i++)
+		send_at(s, XT_TCP_ACK, 0x40000000u + i);
+	cr_assert_eq(fx_nout(), n + 3);
+	fx_end();
+}

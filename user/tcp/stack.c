@@ -43,6 +43,7 @@ void xt_stack_cfg_default(struct xt_stack_cfg *c)
 	c->keepalive_intvl_ms = 75 * 1000;
 	c->keepalive_count = 9;
 	c->challenge_acks_per_s = 1000;
+	c->oow_ack_ms = 500;		/* Linux's tcp_invalid_ratelimit */
 }
 
 static uint32_t table_size(uint32_t max_conns)

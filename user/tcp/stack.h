@@ -36,6 +36,8 @@ struct xt_stack_cfg {
 	uint32_t keepalive_intvl_ms;
 	uint32_t keepalive_count;
 	uint32_t challenge_acks_per_s;	/* RFC 5961 §7 rate limit */
+	uint32_t oow_ack_ms;		/* one ACK per connection per this to
+					 * unacceptable pure ACKs; 0: each */
 	const struct xt_cc_ops *cc;	/* congestion control; NULL: CUBIC */
 	struct xt_siphash_key secret;	/* ISNs (RFC 6528), table hashing */
 	/*
@@ -90,6 +92,7 @@ struct xt_stack_stats {
 	uint64_t challenge_acks, paws_drops, bad_acks;
 	uint64_t backlog_drops, conn_limit_drops;
 	uint64_t keepalive_drops, ooo_segments;
+	uint64_t oow_acks_skipped;	/* oow_ack_ms held an ACK back */
 	uint64_t ooo_limit_drops;	/* out-of-order bytes refused: reasm_total */
 	uint64_t cookie_accepts, syns_in;
 	uint64_t state_enter[XT_TCP_NSTATES];

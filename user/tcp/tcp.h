@@ -145,6 +145,7 @@ struct xt_sock {
 	 * anything (Linux's icsk_probes_out); the two never run together.
 	 */
 	uint32_t probes_out;
+	uint32_t last_oow_ack;		/* ms (low bits): see oow_ack_allowed */
 	uint64_t last_rcv;		/* for keepalive, ms */
 	uint64_t last_send;		/* data last sent, ms (RFC 5681 §4.1) */
 

@@ -666,6 +666,27 @@ static bool ack_beyond_window(const struct xt_sock *s, const struct xt_seg *seg)
 		 xt_seq_lt(seg->opts.tsval, s->ts_recent));
 }
 
+/*
+ * §3.10.7.4 answers an unacceptable segment with an ACK. For one that
+ * carries nothing (no data, SYN or FIN), at most one such ACK per
+ * oow_ack_ms, as Linux's tcp_invalid_ratelimit: otherwise two ends that
+ * disagree about the window (or a blind attacker's pure ACKs) draw an ACK
+ * each, for ever. Segments with data are always answered.
+ */
+static bool oow_ack_allowed(struct xt_sock *s, const struct xt_seg *seg)
+{
+	uint32_t now = (uint32_t)s->st->now;
+
+	if (seg_len(seg) || !s->st->cfg.oow_ack_ms)
+		return true;
+	if (s->last_oow_ack && now - s->last_oow_ack < s->st->cfg.oow_ack_ms) {
+		s->st->stats.oow_acks_skipped++;
+		return false;
+	}
+	s->last_oow_ack = now ? now : 1;	/* 0: never */
+	return true;
+}
+
 /* §3.10.7.4: SYN-RECEIVED and every synchronized state. */
 static void rcv_synchronized(struct xt_sock *s, const struct xt_seg *seg)
 {
@@ -684,6 +705,8 @@ static void rcv_synchronized(struct xt_sock *s, const struct xt_seg *seg)
 			xt_tcp_enter_timewait(s);	/* restart 2 MSL */
 		if (ack_beyond_window(s, seg) && ack_in_range(s, seg))
 			ack_process(s, seg);
+		if (!oow_ack_allowed(s, seg))
+			return;
 		s->ack_now = true;
 		xt_tcp_schedule(s);
 		return;

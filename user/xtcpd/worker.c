@@ -228,6 +228,7 @@ static void worker_publish(struct xt_worker *w, uint64_t now)
 	d.handoff_out = w->stats.handoff_out;
 	d.handoff_in = w->stats.handoff_in;
 	d.handoff_drops = w->stats.handoff_drops;
+	d.oow_acks_skipped = ss->oow_acks_skipped;
 
 	for (int i = 0; i < XT_TCP_NSTATES; i++)
 		d.conns[i] = ss->in_state[i];
