@@ -14,6 +14,7 @@
 #define IO_BATCH	64
 
 struct xt_io_watch {
+	struct xt_stack *st;
 	int epfd, fd;
 	xt_io_fn fn;			/* NULL: removed, freed after dispatch */
 	void *arg;
@@ -34,8 +35,8 @@ int xt_io_watch(struct xt_stack *st, int fd, uint32_t events, xt_io_fn fn,
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;
-	*w = (struct xt_io_watch){ .epfd = st->cfg.io_epfd, .fd = fd,
-				   .fn = fn, .arg = arg };
+	*w = (struct xt_io_watch){ .st = st, .epfd = st->cfg.io_epfd,
+				   .fd = fd, .fn = fn, .arg = arg };
 	ev.data.ptr = w;
 	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev)) {
 		int err = -errno;
@@ -43,6 +44,7 @@ int xt_io_watch(struct xt_stack *st, int fd, uint32_t events, xt_io_fn fn,
 		free(w);
 		return err;
 	}
+	st->io_watches++;
 	*out = w;
 	return 0;
 }
@@ -59,6 +61,7 @@ void xt_io_unwatch(struct xt_io_watch *w)
 	if (!w)
 		return;
 	epoll_ctl(w->epfd, EPOLL_CTL_DEL, w->fd, NULL);
+	w->st->io_watches--;
 	if (!io_dispatching) {
 		free(w);
 		return;
@@ -68,10 +71,11 @@ void xt_io_unwatch(struct xt_io_watch *w)
 	io_dead = w;
 }
 
-unsigned xt_io_dispatch(int epfd)
+unsigned xt_io_dispatch(struct xt_stack *st)
 {
 	struct epoll_event ev[IO_BATCH];
-	int n = epfd > 0 ? epoll_wait(epfd, ev, IO_BATCH, 0) : 0;
+	int epfd = st->cfg.io_epfd;
+	int n = epfd > 0 && st->io_watches ? epoll_wait(epfd, ev, IO_BATCH, 0) : 0;
 
 	io_dispatching = 1;
 	for (int i = 0; i < n; i++) {

@@ -179,8 +179,11 @@ _Static_assert(sizeof(struct xt_conn_info) == 84, "conn_info layout");
 /* Fills up to max of them; returns how many connections there are. */
 unsigned xt_stack_conn_info(const struct xt_stack *st,
 			    struct xt_conn_info *out, unsigned max);
-/* io_watch.c: runs the callbacks of the watches ready on epfd; how many. */
-unsigned xt_io_dispatch(int epfd);
+/*
+ * io_watch.c: runs the callbacks of st's watches that are ready; how many.
+ * No syscall while st watches nothing.
+ */
+unsigned xt_io_dispatch(struct xt_stack *st);
 
 /* The window scale a stack announces for a receive buffer of this size. */
 uint8_t xt_stack_wscale_for(uint32_t rcvbuf);

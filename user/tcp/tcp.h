@@ -208,6 +208,7 @@ struct xt_stack {
 	uint64_t now_us;
 	uint16_t mss_local;		/* mtu - 40 */
 
+	unsigned io_watches;		/* xt_io_watch()es on cfg.io_epfd */
 	struct xt_sock **table;		/* connection hash, chained */
 	uint32_t table_mask;
 	uint32_t nconns, nhalf_open;

@@ -338,7 +338,7 @@ static bool worker_turn(struct xt_worker *w)
 	unsigned n;
 
 	w->rx_us = us;
-	n = worker_rx(w) + worker_rx_handed(w) + xt_io_dispatch(w->io_fd);
+	n = worker_rx(w) + worker_rx_handed(w) + xt_io_dispatch(w->stack);
 
 	if (!w->draining && atomic_load(w->drain)) {
 		xt_stack_drain(w->stack);
