@@ -88,12 +88,20 @@ forge_rst() {
 
 # flood VAR LOG PORT COUNT INTERVAL_US: a bounded SYN flood from b towards
 # a's PORT in the background: COUNT SYNs, INTERVAL_US apart (hping3 -i),
-# from b's own address, the source port counting up from a random one; at
-# most COUNT * INTERVAL_US plus 10 s before timeout stops it. PID in VAR.
+# from b's own address; at most COUNT * INTERVAL_US plus 10 s before
+# timeout stops it. PID in VAR.
+#
+# hping3 counts its source port up from -s, one per SYN: from 1024 the
+# flood stays below b's ephemeral ports (32768 and up), so it never lands
+# on a tuple a real client of b's left in xtcpd's TIME-WAIT, which xtcpd
+# would rightly take for a new connection (RFC 6191).
+FLOOD_SPORT=1024
 flood() {
 	local _var=$1 log=$2 port=$3 count=$4 us=$5
+	[ "$count" -le $((32768 - FLOOD_SPORT)) ] ||
+		fail "flood: $count SYNs would reach b's ephemeral ports"
 	spawn b "$_var" "$log" timeout $((count * us / 1000000 + 10)) \
-		hping3 -q -S -p "$port" -i "u$us" -c "$count" "$IP_A"
+		hping3 -q -S -s "$FLOOD_SPORT" -p "$port" -i "u$us" -c "$count" "$IP_A"
 }
 
 # sample_while PID SECONDS NAME...: while our child PID runs (SECONDS at

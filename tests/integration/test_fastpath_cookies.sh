@@ -8,8 +8,13 @@
 #      connects; XDP answered 1000 SYNs with cookies and steered 1000
 #      cookie ACKs to xtcpd (tx_synack_cookie, redirect_cookie_ack), which
 #      opened 1000 connections (passive_opens) without ever holding one in
-#      SYN-RECEIVED (conns_syn_recv 0 at every sample; no "=> SYN-RECEIVED"
-#      in its -v log, 1000 "=> ESTABLISHED")
+#      SYN-RECEIVED (1000 "=> ESTABLISHED" in its -v log). The one
+#      exception: b's kernel may reuse a port whose last connection xtcpd
+#      still holds in TIME-WAIT (xtcpd closes first). That SYN reaches
+#      xtcpd, which reopens the tuple statefully (RFC 9293 3.10.7.4,
+#      RFC 6191; Linux too answers a TIME-WAIT SYN without a cookie). Such
+#      reopenings, and only they, may pass through SYN-RECEIVED, and the
+#      cookie counters account for the rest.
 #   2. bulk both ways over a cookie connection: 2 MB through echo (socat),
 #      sha256 equal
 #   3. the client's first data as the handshake's last segment: a SYN and
@@ -35,6 +40,20 @@ MB=$((1024 * 1024))
 # of b's has it.
 FORGED_PORT=20007
 
+# Reads xtcpd's -v log; prints "REOPENED STRAY": state changes into
+# SYN-RECEIVED that follow "TIME-WAIT => CLOSED" for the same tuple, and
+# those that do not. A line reads "xtcpd: debug: 80 <> 45630: A => B".
+syn_received_after_time_wait() {
+	awk '$4 == "<>" && $7 == "=>" {
+		pair = $3 " " $5
+		if ($8 == "SYN-RECEIVED") {
+			if (last[pair] == "TIME-WAIT CLOSED") reopened++; else stray++
+		}
+		last[pair] = $6 " " $8
+	}
+	END { print reopened + 0, stray + 0 }' "$1"
+}
+
 tb_up "$TB"
 echo "testbed $TB: $IF_A $IP_A ($NS_A) <-> $IF_B $IP_B ($NS_B)"
 # -v: xtcpd logs every state change ("LPORT <> RPORT: A => B").
@@ -57,20 +76,24 @@ assert_eq "curl, $N requests: responses (count status connects size)" \
 	"$(curl_summary curl.out)" "$N 200 1 16"
 pass "$N GET / with Connection: close: $N connections, all 200 with 16 bytes (${took} ms)"
 
-assert_ge "tx_synack_cookie growth" $(($(xt_stat tx_synack_cookie) - synack0)) "$N"
-assert_ge "redirect_cookie_ack growth" $(($(xt_stat redirect_cookie_ack) - cack0)) "$N"
+# The log says what the samples may miss between two publications:
+# "=> SYN-RECEIVED" only right after "TIME-WAIT => CLOSED" for the tuple.
+read -r reopened stray < <(syn_received_after_time_wait "$XTCPD_LOG")
+[ "$stray" = 0 ] || fail "xtcpd held $stray connections in SYN-RECEIVED that were not TIME-WAIT reopenings: $(grep -m 3 "=> SYN-RECEIVED" "$XTCPD_LOG")"
+cookies=$((N - reopened))
+assert_ge "tx_synack_cookie growth ($reopened TIME-WAIT reopenings)" \
+	$(($(xt_stat tx_synack_cookie) - synack0)) "$cookies"
+assert_ge "redirect_cookie_ack growth ($reopened TIME-WAIT reopenings)" \
+	$(($(xt_stat redirect_cookie_ack) - cack0)) "$cookies"
 # (xtcpd publishes its counters every ~100 ms.)
 wait_for "passive_opens >= $opens0 + $N" 5 stat_ge passive_opens $((opens0 + N))
 assert_ge "samples of conns_syn_recv while curl ran" "$SAMPLES" 1
-assert_eq "largest conns_syn_recv in $SAMPLES samples while curl ran" \
-	"${SAMPLE_MAX[conns_syn_recv]}" 0
+assert_ge "TIME-WAIT reopenings >= largest conns_syn_recv in $SAMPLES samples" \
+	"$reopened" "${SAMPLE_MAX[conns_syn_recv]}"
 assert_eq "tx_rst_bad_cookie" "$(xt_stat tx_rst_bad_cookie)" 0
-# The log says what the samples may miss between two publications.
 est=$(grep -c "<> [0-9]*: .* => ESTABLISHED" "$XTCPD_LOG" || :)
 assert_ge "state changes to ESTABLISHED in xtcpd's log" "$est" "$N"
-synrcvd=$(grep "=> SYN-RECEIVED" "$XTCPD_LOG" || :)
-[ -z "$synrcvd" ] || fail "xtcpd held connections in SYN-RECEIVED: $(head -n 3 <<<"$synrcvd")"
-pass "cookies: $(stats_line tx_synack_cookie redirect_cookie_ack passive_opens); conns_syn_recv 0 in all $SAMPLES samples"
+pass "cookies: $(stats_line tx_synack_cookie redirect_cookie_ack passive_opens); $reopened SYNs reopened a TIME-WAIT tuple; conns_syn_recv at most ${SAMPLE_MAX[conns_syn_recv]} in $SAMPLES samples"
 
 # 2. 2 MB both ways through echo, over a cookie connection.
 synack0=$(xt_stat tx_synack_cookie)
