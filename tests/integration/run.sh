@@ -10,7 +10,7 @@
 #   XTCP_KEEP=1               keep each test's logs and captures
 set -uo pipefail
 
-ALL_TESTS="test_foundation test_engine_http test_engine_echo test_engine_close test_engine_many test_engine_keepalive test_engine_connect test_fastpath_cookies test_fastpath_flood test_fastpath_auto test_fastpath_rst test_demo test_veth_csum test_impair test_datapath_impair test_bench_tool test_lifecycle test_conns test_install test_trace test_capture test_examples test_proxy test_multiqueue test_memory test_attack_ackflood test_attack_blind test_attack_malformed test_fault_restart test_fault_peer_gone test_fault_umem"
+ALL_TESTS="test_foundation test_engine_http test_engine_echo test_engine_close test_engine_many test_engine_keepalive test_engine_connect test_busy_poll test_fastpath_cookies test_fastpath_flood test_fastpath_auto test_fastpath_rst test_demo test_veth_csum test_impair test_datapath_impair test_bench_tool test_lifecycle test_conns test_install test_trace test_capture test_examples test_proxy test_multiqueue test_memory test_attack_ackflood test_attack_blind test_attack_malformed test_fault_restart test_fault_peer_gone test_fault_umem"
 
 DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TIMEOUT_S=${XTCP_TEST_TIMEOUT:-300}

@@ -354,6 +354,17 @@ void xt_port_rx_kick(struct xt_port *port)
 	(void)recvfrom(xt_port_fd(port), NULL, 0, MSG_DONTWAIT, NULL, NULL);
 }
 
+unsigned xt_port_napi_id(const struct xt_port *port)
+{
+	unsigned id = 0;
+	socklen_t len = sizeof(id);
+
+	if (getsockopt(xt_port_fd(port), SOL_SOCKET, SO_INCOMING_NAPI_ID, &id,
+		       &len))
+		return 0;
+	return id;
+}
+
 bool xt_port_tx_waiting(struct xt_port *port)
 {
 	/* pending_cap is the TX ring's size. */

@@ -88,6 +88,13 @@ bool xt_port_tx_waiting(struct xt_port *port);
 int xt_port_busy_poll(struct xt_port *port, unsigned usecs, unsigned budget);
 /* With busy polling on: one NAPI run for RX (a recvfrom that reads nothing). */
 void xt_port_rx_kick(struct xt_port *port);
+/*
+ * The NAPI instance busy polling runs (SO_INCOMING_NAPI_ID), or 0 when
+ * the socket has none: then the syscalls find nothing to poll. Kernels
+ * since 6.13 give an AF_XDP socket its NAPI id at bind, and only in
+ * zero-copy mode; older ones on its first frame.
+ */
+unsigned xt_port_napi_id(const struct xt_port *port);
 uint32_t xt_port_frame_size(const struct xt_port *port);
 
 struct xt_port_stats {

@@ -154,6 +154,20 @@ static bool worker_owns(struct xt_worker *w, const struct xt_rx_frame *f)
 	return false;
 }
 
+/*
+ * --busy-poll runs the device's NAPI from recvfrom only through the
+ * socket's NAPI id, which it has by its first frame or never. Said once.
+ */
+static void worker_check_napi(struct xt_worker *w)
+{
+	w->napi_checked = true;
+	if (!xt_port_napi_id(w->port))
+		xt_warn("q%u: --busy-poll: the AF_XDP socket has no NAPI id "
+			"(copy mode on a kernel since 6.13, as on a veth): the "
+			"worker spins but cannot run the device's NAPI",
+			xt_port_queue(w->port));
+}
+
 static unsigned worker_rx(struct xt_worker *w)
 {
 	struct xt_rx_frame frames[XT_PORT_BATCH];
@@ -169,6 +183,8 @@ static unsigned worker_rx(struct xt_worker *w)
 	/* The stack copied what it keeps: the frames go back now. */
 	if (n)
 		xt_port_rx_release(w->port, frames, n);
+	if (n && w->cfg->busy_poll && !w->napi_checked)
+		worker_check_napi(w);
 	if (n && w->handoff)
 		xt_handoff_flush(w->handoff, w->index);
 	return n;

@@ -46,6 +46,7 @@ struct xt_worker {
 	uint32_t nworkers;		/* how many serve the interface */
 	struct xt_handoff *handoff;	/* to and from them; NULL if alone */
 	uint64_t rx_us;			/* the clock of the batch being read */
+	bool napi_checked;		/* --busy-poll: the socket's NAPI id */
 	int cookie_keys_fd;
 	struct xt_cookie_keys keys;	/* a copy, re-read when a check fails */
 	uint32_t ts_offset;		/* the daemon's, as in ctl */
