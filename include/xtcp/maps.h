@@ -190,9 +190,11 @@ struct xt_daemon_stats {
 	__u64 handoff_out, handoff_in, handoff_drops;
 	/* Unacceptable pure ACKs left unanswered (one ACK per 500 ms). */
 	__u64 oow_acks_skipped;
+	/* Spinning given up: the CPU was taken to bring the work (spin.h). */
+	__u64 spin_yields;
 };
 
-#define XT_DSTATS_COUNTERS	34
+#define XT_DSTATS_COUNTERS	35
 
 #ifndef __bpf__
 _Static_assert(sizeof(struct xt_listen_val) == 4, "listen_val layout");

@@ -71,7 +71,7 @@ static const struct {
 	DFIELD(xsk_rx_dropped), DFIELD(xsk_rx_ring_full), DFIELD(xsk_fill_empty),
 	DFIELD(tx_ring_full), DFIELD(tx_no_frame),
 	DFIELD(handoff_out), DFIELD(handoff_in), DFIELD(handoff_drops),
-	DFIELD(oow_acks_skipped),
+	DFIELD(oow_acks_skipped), DFIELD(spin_yields),
 };
 
 _Static_assert(sizeof(dstats_fields) / sizeof(dstats_fields[0]) ==

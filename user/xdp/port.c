@@ -44,6 +44,7 @@ struct xt_port {
 	uint32_t npending, pending_cap;
 	uint32_t tx_in_flight;		/* on the TX ring, not yet completed */
 	uint32_t tx_unkicked;		/* put there since the last wakeup */
+	bool zero_copy;			/* XDP_OPTIONS_ZEROCOPY */
 
 	struct xt_port_stats stats;
 };
@@ -150,6 +151,18 @@ static int socket_create(struct xt_port *port, const char *ifname,
 	return ret;
 }
 
+/* Whether the kernel bound the socket zero-copy (else copy mode). */
+static bool socket_zero_copy(struct xt_port *port)
+{
+	struct xdp_options opts = { 0 };
+	socklen_t len = sizeof(opts);
+
+	if (getsockopt(xsk_socket__fd(port->xsk), SOL_XDP, XDP_OPTIONS, &opts,
+		       &len))
+		return false;
+	return opts.flags & XDP_OPTIONS_ZEROCOPY;
+}
+
 int xt_port_open(struct xt_port **out, const char *ifname, uint32_t queue,
 		 int xsks_map_fd, const struct xt_port_cfg *cfg)
 {
@@ -181,6 +194,7 @@ int xt_port_open(struct xt_port **out, const char *ifname, uint32_t queue,
 		       strerror(-ret));
 		goto cleanup;
 	}
+	port->zero_copy = socket_zero_copy(port);
 	fill_refill(port);
 	ret = xsk_socket__update_xskmap(port->xsk, xsks_map_fd);
 	if (ret) {
@@ -307,10 +321,18 @@ static void tx_kick(struct xt_port *port)
 		xt_warn("queue %u: TX wakeup: %s", port->queue, strerror(errno));
 }
 
+/*
+ * Kicks while the TX ring holds frames the kernel has not taken (copy
+ * mode takes at most 32 per sendto), and, zero-copy, while frames wait
+ * for their completions, which some drivers reap only when woken. Copy
+ * mode completes a frame by itself once the device is done with its
+ * copy: a sendto per idle turn would cost a syscall and find nothing.
+ */
 void xt_port_tx_flush(struct xt_port *port)
 {
 	xt_port_tx_push(port);
-	if (port->tx_in_flight)
+	if (xt_port_tx_waiting(port) ||
+	    (port->zero_copy && port->tx_in_flight))
 		tx_kick(port);
 }
 

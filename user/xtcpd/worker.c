@@ -9,6 +9,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <bpf/bpf.h>
 #include "app/service.h"
 #include "common/log.h"
@@ -245,6 +246,7 @@ static void worker_publish(struct xt_worker *w, uint64_t now)
 	d.handoff_in = w->stats.handoff_in;
 	d.handoff_drops = w->stats.handoff_drops;
 	d.oow_acks_skipped = ss->oow_acks_skipped;
+	d.spin_yields = w->spin.yields;
 
 	for (int i = 0; i < XT_TCP_NSTATES; i++)
 		d.conns[i] = ss->in_state[i];
@@ -354,7 +356,10 @@ static bool worker_turn(struct xt_worker *w)
 	unsigned n;
 
 	w->rx_us = us;
-	n = worker_rx(w) + worker_rx_handed(w) + xt_io_dispatch(w->stack);
+	n = worker_rx(w);
+	/* For spin.h: when the frames were seen, not when the turn began. */
+	w->found_us = n ? now_us() : us;
+	n += worker_rx_handed(w) + xt_io_dispatch(w->stack);
 
 	if (!w->draining && atomic_load(w->drain)) {
 		xt_stack_drain(w->stack);
@@ -372,13 +377,27 @@ static bool worker_turn(struct xt_worker *w)
 	return n || xt_port_tx_waiting(w->port);
 }
 
+/* For spin.h: whether a thread preempted the worker since it last asked. */
+static bool worker_preempted(void *arg)
+{
+	struct xt_worker *w = arg;
+	struct rusage ru;
+	bool more;
+
+	if (getrusage(RUSAGE_THREAD, &ru))
+		return false;
+	more = (uint64_t)ru.ru_nivcsw != w->nivcsw;
+	w->nivcsw = (uint64_t)ru.ru_nivcsw;
+	return more;
+}
+
 /*
  * Sleeps in poll() until a frame, a wake (xt_worker_wake) or the next
- * timer, unless there was work less than spin_us ago: under load the next
- * batch is usually already on its way, and a wakeup per batch (a few
- * microseconds, or a scheduler tick when the CPU is shared) would leave
- * the client waiting while the CPU idles. --busy-poll never sleeps, and
- * each empty turn runs the device's NAPI itself.
+ * timer, unless spin.h says to look again: under load the next batch is
+ * usually already on its way, and a wakeup per batch (a few microseconds,
+ * or a scheduler tick when the CPU is shared) would leave the client
+ * waiting while the CPU idles. --busy-poll never sleeps, and each empty
+ * turn runs the device's NAPI itself.
  */
 static void *worker_main(void *arg)
 {
@@ -388,19 +407,21 @@ static void *worker_main(void *arg)
 		{ .fd = w->wake_fd, .events = POLLIN },
 		{ .fd = w->io_fd, .events = POLLIN },
 	};
-	uint64_t busy_at = 0, drained;
+	uint64_t began, drained;
 	int ret;
 
 	while (!atomic_load(w->stop)) {
+		began = now_us();
 		if (worker_turn(w)) {
-			busy_at = now_us();
+			xt_spin_work(&w->spin, w->found_us, now_us(),
+				     worker_preempted, w);
 			continue;
 		}
 		if (w->cfg->busy_poll) {
 			xt_port_rx_kick(w->port);
 			continue;
 		}
-		if (now_us() - busy_at < w->cfg->spin_us)
+		if (xt_spin_again(&w->spin, began))
 			continue;
 		if (w->handoff && !xt_handoff_sleep_begin(w->handoff, w->index))
 			continue;
@@ -531,6 +552,7 @@ int xt_worker_init(struct xt_worker *w)
 	struct xt_stack_cfg c;
 	int ret;
 
+	xt_spin_init(&w->spin, w->cfg->spin_us);
 	w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (w->wake_fd < 0)
 		return -errno;

@@ -16,6 +16,7 @@
 #include "xdp/port.h"
 #include "xtcpd/config.h"
 #include "xtcpd/handoff.h"
+#include "xtcpd/spin.h"
 #include "xtcpd/tap.h"
 
 struct xt_worker_stats {
@@ -46,7 +47,10 @@ struct xt_worker {
 	uint32_t nworkers;		/* how many serve the interface */
 	struct xt_handoff *handoff;	/* to and from them; NULL if alone */
 	uint64_t rx_us;			/* the clock of the batch being read */
+	uint64_t found_us;		/* when this turn saw its frames */
 	bool napi_checked;		/* --busy-poll: the socket's NAPI id */
+	struct xt_spin spin;		/* to spin or to sleep (--spin-us) */
+	uint64_t nivcsw;		/* involuntary switches, when last asked */
 	int cookie_keys_fd;
 	struct xt_cookie_keys keys;	/* a copy, re-read when a check fails */
 	uint32_t ts_offset;		/* the daemon's, as in ctl */
